@@ -1,0 +1,34 @@
+// The boundary between what captures traffic (the live proxy, or a saved capture opened with
+// `statescope open`) and what shows it (dashboard server, metrics, logs). The dashboard only
+// ever talks to this interface, which is how the same UI can open a saved file.
+import type {
+  Diagnosis,
+  ExchangeRecord,
+  InjectionRule,
+  ProxyState,
+  StatsSnapshot,
+} from './wire-types.ts';
+
+export type Unsubscribe = () => void;
+
+export interface CaptureSource {
+  state(): ProxyState;
+  /** Newest records last; at most `limit`, optionally only ids greater than `afterId`. */
+  records(limit: number, afterId?: number): ExchangeRecord[];
+  record(id: number): ExchangeRecord | undefined;
+  /** Highest exchange id assigned so far (0 before the first). */
+  latestId(): number;
+  stats(): StatsSnapshot;
+  diagnoses(): Diagnosis[];
+  /**
+   * New and completed records, delivered in batches (at most one call per tick). A record is
+   * delivered once, when the exchange is complete (or has failed).
+   */
+  subscribe(listener: (batch: readonly ExchangeRecord[]) => void): Unsubscribe;
+  onStateChange(listener: (state: ProxyState) => void): Unsubscribe;
+  onCleared(listener: () => void): Unsubscribe;
+  /** Controls; a read-only source rejects them with an Error. */
+  setInjection(rule: Partial<InjectionRule>): ProxyState;
+  setCapturePaused(paused: boolean): ProxyState;
+  clear(): void;
+}

@@ -1,0 +1,224 @@
+// The one file of types shared by the server and the dashboard UI (ui/ imports these with
+// `import type` only). Everything here is plain JSON: it travels over REST and the ws feed,
+// and is what the JSONL log writes.
+
+/** One catalogue of outcome codes, used by records, logs, metrics labels and UI badges. */
+export const OUTCOME_CODES = [
+  'ok',
+  'upstream_refused', // connect refused: nothing listens there
+  'upstream_unreachable', // DNS failure, no route, host down
+  'upstream_timeout', // connect or reply took longer than --upstream-timeout
+  'upstream_reset', // upstream reset or closed the connection before the reply was complete
+  'client_reset', // client went away before its request was complete or answered
+  'unparseable', // bytes could not be parsed; relayed raw, not recorded as exchanges
+  'proxy_shutdown', // statescope stopped while the exchange was in flight
+] as const;
+export type OutcomeCode = (typeof OUTCOME_CODES)[number];
+
+export const OUTCOME_TEXT: Record<OutcomeCode, string> = {
+  ok: 'OK',
+  upstream_refused: 'Upstream refused the connection',
+  upstream_unreachable: 'Upstream unreachable',
+  upstream_timeout: 'Upstream timed out',
+  upstream_reset: 'Upstream closed mid-exchange',
+  client_reset: 'Client closed mid-exchange',
+  unparseable: 'Unparseable bytes (relayed raw)',
+  proxy_shutdown: 'statescope shut down',
+};
+
+export type RequestKind =
+  | 'Get'
+  | 'GetExclusive'
+  | 'ReleaseExclusive'
+  | 'Set'
+  | 'CreateUninitialized'
+  | 'Remove'
+  | 'ResetTimeout'
+  | 'Unknown';
+
+/** What the client received regarding X-AspNet-Version. 'none': there was no reply. */
+export type VersionState = 'present' | 'missing' | 'injected' | 'none';
+
+/** Header as on the wire: [name as spelled, value]. */
+export type WireHeader = [string, string];
+
+export interface RequestRecord {
+  verb: string;
+  kind: RequestKind;
+  /** Raw target as sent (starts with %2f). */
+  target: string;
+  appId: string | null;
+  appHash: string | null;
+  sessionId: string | null;
+  headers: WireHeader[];
+  /** The head exactly as received, latin1 (start line through the blank line). */
+  head: string;
+  bodySize: number;
+  lockCookie: string | null;
+  /** Base64 of the captured body prefix; only with --capture-bodies. */
+  body?: string;
+  bodyTruncated?: boolean;
+}
+
+export interface ReplyRecord {
+  /** 'HTTP/1.1' when the status line had one; null for Microsoft's `200 OK` form. */
+  protocol: string | null;
+  status: number;
+  reason: string;
+  headers: WireHeader[];
+  /** The head as received from upstream (before any injection), latin1. */
+  head: string;
+  bodySize: number;
+  versionHeader: {
+    present: boolean;
+    value: string | null;
+    /** Major version the client reads: 0 when the header is missing (protocol notes §7.4). */
+    major: number;
+  };
+  injected: boolean;
+  /** The exact line statescope inserted after the status line, without CRLF. */
+  injectedLine?: string;
+  lockCookie: string | null;
+  lockAgeSeconds: number | null;
+  lockDateTicks: string | null;
+  actionFlags: string | null;
+  body?: string;
+  bodyTruncated?: boolean;
+}
+
+export interface ExchangeRecord {
+  id: number;
+  connectionId: number;
+  /** Client address as ip:port. */
+  client: string;
+  upstream: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  /** Milliseconds from request start to the first reply byte / to the reply's end. */
+  firstByteMs: number | null;
+  latencyMs: number | null;
+  request: RequestRecord | null;
+  reply: ReplyRecord | null;
+  outcome: OutcomeCode;
+  /** Human explanation when outcome is not ok. */
+  error?: string;
+}
+
+/** The compact form streamed to the dashboard; details are fetched by id. */
+export interface ExchangeSummary {
+  id: number;
+  connectionId: number;
+  client: string;
+  startedAt: number;
+  latencyMs: number | null;
+  kind: RequestKind | null;
+  verb: string | null;
+  sessionId: string | null;
+  appId: string | null;
+  appHash: string | null;
+  status: number | null;
+  version: VersionState;
+  versionValue: string | null;
+  lockCookie: string | null;
+  lockAgeSeconds: number | null;
+  requestBytes: number;
+  replyBytes: number;
+  outcome: OutcomeCode;
+}
+
+export interface InjectionRule {
+  enabled: boolean;
+  /** Value written in `X-AspNet-Version: <value>`; its major must be 2 or more. */
+  value: string;
+}
+
+export interface ProxyState {
+  listen: string;
+  upstream: string;
+  /** True when the upstream is statescope's embedded state server. */
+  upstreamEmbedded: boolean;
+  upstreamReachable: boolean | null;
+  upstreamCheckedAt: number | null;
+  injection: InjectionRule;
+  capturePaused: boolean;
+  captureBodiesBytes: number;
+  /** A saved capture opened with `statescope open`: no live traffic, no controls. */
+  readOnly: boolean;
+  source?: string;
+  version: string;
+  startedAt: number;
+}
+
+export interface StatsBucket {
+  /** Start of the one-second bucket, epoch ms. */
+  t: number;
+  exchanges: number;
+  replies: number;
+  missing: number;
+  injected: number;
+  errors: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+export interface StatsSnapshot {
+  now: number;
+  totals: {
+    exchanges: number;
+    replies: number;
+    versionPresent: number;
+    versionMissing: number;
+    injected: number;
+    locked423: number;
+    badRequest400: number;
+    errors: number;
+  };
+  /** The last five minutes, for the verdict card. */
+  window: { seconds: number; replies: number; versionPresent: number; versionMissing: number; injected: number };
+  byKind: Partial<Record<RequestKind, number>>;
+  byStatus: Record<string, number>;
+  byOutcome: Partial<Record<OutcomeCode, number>>;
+  /** One bucket a second, oldest first, for the charts (last 5 minutes). */
+  series: StatsBucket[];
+  capture: { stored: number; storedBytes: number; evicted: number; maxCount: number; maxBytes: number };
+  connections: { client: number; upstream: number };
+}
+
+export type DiagnosisId =
+  | 'missing-version-header'
+  | 'old-version'
+  | 'upstream-refused'
+  | 'upstream-errors'
+  | 'slow-replies'
+  | 'lock-contention'
+  | 'bad-requests'
+  | 'mixed-app-hashes';
+
+export interface Diagnosis {
+  id: DiagnosisId;
+  severity: 'error' | 'warning' | 'info';
+  title: string;
+  /** Plain-words explanation of what it means for ASP.NET and what to do. */
+  detail: string;
+  /** A few exchange ids that show it (newest first). */
+  evidence: number[];
+  count: number;
+}
+
+/** Messages on the dashboard's ws feed (server -> browser). */
+export type FeedMessage =
+  | { type: 'hello'; state: ProxyState; latestId: number }
+  | { type: 'exchanges'; items: ExchangeSummary[] }
+  | { type: 'stats'; stats: StatsSnapshot; diagnoses: Diagnosis[] }
+  | { type: 'state'; state: ProxyState }
+  | { type: 'cleared' }
+  /** This browser fell behind; `count` summaries were skipped: refetch the snapshot. */
+  | { type: 'dropped'; count: number };
+
+export interface SnapshotResponse {
+  items: ExchangeSummary[];
+  latestId: number;
+  state: ProxyState;
+  stats: StatsSnapshot;
+  diagnoses: Diagnosis[];
+}
