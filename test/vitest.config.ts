@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The config lives in test/ (the top level is fixed by the design card); tests run from the root.
+  root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     // Playwright specs live in test/e2e and are run by `playwright test`, not Vitest.
     include: ['test/**/*.test.ts'],
