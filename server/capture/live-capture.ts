@@ -1,0 +1,218 @@
+// The capture side of a running proxy: takes finished records from the relay, stores them
+// (bounded), keeps stats and diagnoses, and hands batches to subscribers. It also owns the
+// run-time controls (injection rule, pause) that the dashboard changes.
+//
+// The relay calls ingest() synchronously, so everything here is O(1) per record; subscribers
+// run later, in a batch, inside try/catch: a failing or slow consumer cannot touch forwarding.
+import { majorVersion } from '../protocol/index.ts';
+import { DiagnosisTracker } from './diagnosis.ts';
+import { RingStore, type RingStoreLimits } from './ring-store.ts';
+import type { CaptureSource, Unsubscribe } from './source.ts';
+import { StatsCollector } from './stats.ts';
+import type { Diagnosis, ExchangeRecord, InjectionRule, ProxyState, StatsSnapshot } from './wire-types.ts';
+
+export interface LiveCaptureOptions {
+  listen: string;
+  upstream: string;
+  upstreamEmbedded: boolean;
+  version: string;
+  injection: InjectionRule;
+  captureBodiesBytes: number;
+  limits: RingStoreLimits;
+  /** How often batches go out to subscribers. */
+  batchMs?: number;
+  connections?: () => { client: number; upstream: number };
+  log?: (line: string) => void;
+}
+
+type BatchListener = (batch: readonly ExchangeRecord[]) => void;
+
+export class InvalidControlError extends Error {}
+
+export function validateInjectionValue(value: string): string | null {
+  if (!/^\d+(\.\d+){1,3}$/.test(value)) return `"${value}" is not a version like 4.0.30319`;
+  if (majorVersion(value) < 2) return `"${value}" has a major version below 2: ASP.NET would still reject it`;
+  return null;
+}
+
+export class LiveCapture implements CaptureSource {
+  readonly injection: InjectionRule;
+  private paused = false;
+  private nextId = 1;
+  private readonly store: RingStore;
+  private readonly statsCollector = new StatsCollector();
+  private readonly diagnosisTracker = new DiagnosisTracker();
+  private readonly subscribers = new Set<BatchListener>();
+  private readonly taps = new Set<BatchListener>();
+  private readonly stateListeners = new Set<(s: ProxyState) => void>();
+  private readonly clearListeners = new Set<() => void>();
+  private pendingCaptured: ExchangeRecord[] = [];
+  private pendingTapped: ExchangeRecord[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private upstreamReachable: boolean | null = null;
+  private upstreamCheckedAt: number | null = null;
+  private readonly startedAt = Date.now();
+
+  private readonly options: LiveCaptureOptions;
+
+  constructor(options: LiveCaptureOptions) {
+    this.options = { ...options };
+    this.injection = { ...options.injection };
+    this.store = new RingStore(options.limits);
+  }
+
+  /** Called by the relay for every finished exchange. Assigns the id. */
+  ingest(record: ExchangeRecord): void {
+    record.id = this.nextId++;
+    if (this.taps.size > 0) this.pendingTapped.push(record);
+    if (!this.paused) {
+      this.store.add(record);
+      this.statsCollector.observe(record);
+      this.diagnosisTracker.observe(record);
+      if (this.subscribers.size > 0) this.pendingCaptured.push(record);
+    }
+    if (this.flushTimer === null && (this.pendingTapped.length > 0 || this.pendingCaptured.length > 0)) {
+      this.flushTimer = setTimeout(() => this.flush(), this.options.batchMs ?? 50);
+    }
+  }
+
+  setListenAddress(address: string): void {
+    this.options.listen = address;
+  }
+
+  setUpstreamReachable(reachable: boolean): void {
+    const changed = this.upstreamReachable !== reachable;
+    this.upstreamReachable = reachable;
+    this.upstreamCheckedAt = Date.now();
+    if (changed) this.emitState();
+  }
+
+  /** Always-on consumers (log files, metrics): they see records even while capture is paused. */
+  tap(listener: BatchListener): Unsubscribe {
+    this.taps.add(listener);
+    return () => this.taps.delete(listener);
+  }
+
+  /** Delivers what is pending now (used at shutdown so logs get the last records). */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const captured = this.pendingCaptured;
+    const tapped = this.pendingTapped;
+    this.pendingCaptured = [];
+    this.pendingTapped = [];
+    if (captured.length > 0) this.deliver(this.subscribers, captured);
+    if (tapped.length > 0) this.deliver(this.taps, tapped);
+  }
+
+  // --- CaptureSource -------------------------------------------------------------------
+
+  state(): ProxyState {
+    return {
+      listen: this.options.listen,
+      upstream: this.options.upstream,
+      upstreamEmbedded: this.options.upstreamEmbedded,
+      upstreamReachable: this.upstreamReachable,
+      upstreamCheckedAt: this.upstreamCheckedAt,
+      injection: { ...this.injection },
+      capturePaused: this.paused,
+      captureBodiesBytes: this.options.captureBodiesBytes,
+      readOnly: false,
+      version: this.options.version,
+      startedAt: this.startedAt,
+    };
+  }
+
+  records(limit: number, afterId?: number): ExchangeRecord[] {
+    return this.store.newest(limit, afterId);
+  }
+
+  allRecords(): Iterable<ExchangeRecord> {
+    return this.store;
+  }
+
+  record(id: number): ExchangeRecord | undefined {
+    return this.store.get(id);
+  }
+
+  latestId(): number {
+    return this.nextId - 1;
+  }
+
+  stats(): StatsSnapshot {
+    return this.statsCollector.snapshot({
+      capture: {
+        stored: this.store.size,
+        storedBytes: this.store.storedBytes,
+        evicted: this.store.evicted,
+        maxCount: this.store.limits.maxCount,
+        maxBytes: this.store.limits.maxBytes,
+      },
+      connections: this.options.connections?.() ?? { client: 0, upstream: 0 },
+    });
+  }
+
+  diagnoses(): Diagnosis[] {
+    return this.diagnosisTracker.list();
+  }
+
+  subscribe(listener: BatchListener): Unsubscribe {
+    this.subscribers.add(listener);
+    return () => this.subscribers.delete(listener);
+  }
+
+  onStateChange(listener: (state: ProxyState) => void): Unsubscribe {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  onCleared(listener: () => void): Unsubscribe {
+    this.clearListeners.add(listener);
+    return () => this.clearListeners.delete(listener);
+  }
+
+  setInjection(rule: Partial<InjectionRule>): ProxyState {
+    if (rule.value !== undefined) {
+      const problem = validateInjectionValue(rule.value);
+      if (problem) throw new InvalidControlError(problem);
+      this.injection.value = rule.value;
+    }
+    if (rule.enabled !== undefined) this.injection.enabled = rule.enabled;
+    this.options.log?.(
+      `injection ${this.injection.enabled ? `on (X-AspNet-Version: ${this.injection.value})` : 'off'}`,
+    );
+    this.emitState();
+    return this.state();
+  }
+
+  setCapturePaused(paused: boolean): ProxyState {
+    this.paused = paused;
+    this.emitState();
+    return this.state();
+  }
+
+  clear(): void {
+    this.store.clear();
+    this.statsCollector.clear();
+    this.diagnosisTracker.clear();
+    this.pendingCaptured = [];
+    for (const l of this.clearListeners) this.safely(() => l());
+  }
+
+  private emitState(): void {
+    const s = this.state();
+    for (const l of this.stateListeners) this.safely(() => l(s));
+  }
+
+  private deliver(listeners: Set<BatchListener>, batch: readonly ExchangeRecord[]): void {
+    for (const l of listeners) this.safely(() => l(batch));
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.options.log?.(`capture consumer failed: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// Assembles the main job: embedded state server (when no upstream is given), proxy, capture,
+// dashboard and logs, and takes them down in the right order. Used by the `proxy` command and
+// by the tests, so what is tested is what users run.
+import net from 'node:net';
+import { BoundedLineWriter } from '../capture/bounded-line-writer.ts';
+import { formatExchangeLine } from '../capture/exchange-line.ts';
+import { JsonlLog } from '../capture/jsonl-log.ts';
+import { LiveCapture } from '../capture/live-capture.ts';
+import type { InjectionRule } from '../capture/wire-types.ts';
+import { startProxy, formatAddress, type RunningProxy } from '../proxy/proxy-server.ts';
+import { startStateServer, type RunningStateServer } from '../stateserver/index.ts';
+import type { HostPort } from './address.ts';
+import { VERSION } from './version.ts';
+
+export interface AppOptions {
+  listen: HostPort;
+  /** null: start the embedded state server on a free loopback port and forward to it. */
+  upstream: HostPort | null;
+  /** X-AspNet-Version of the embedded server; null reproduces the missing-header failure. */
+  embeddedVersionHeader: string | null;
+  injection: InjectionRule;
+  captureBodiesBytes: number;
+  maxExchanges: number;
+  maxCaptureBytes: number;
+  connectTimeoutMs: number;
+  replyTimeoutMs: number;
+  logFile: string | null;
+  logMaxBytes: number;
+  logKeep: number;
+  logExchanges: boolean;
+  /** Where --log-exchanges lines and notices go. */
+  stdout: NodeJS.WritableStream & { writableLength?: number };
+  /** Called for operator-facing notices (injection switched, store full...). */
+  notice?: (line: string) => void;
+  upstreamProbeMs?: number;
+}
+
+export interface RunningApp {
+  proxy: RunningProxy;
+  capture: LiveCapture;
+  embedded: RunningStateServer | null;
+  upstreamLabel: string;
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const notice = options.notice ?? (() => {});
+  const embedded = options.upstream
+    ? null
+    : await startStateServer({ host: '127.0.0.1', port: 0, versionHeader: options.embeddedVersionHeader, log: notice });
+  const upstream = options.upstream ?? { host: embedded!.host, port: embedded!.port };
+  const upstreamLabel = formatAddress(upstream.host, upstream.port);
+
+  let proxy: RunningProxy | null = null;
+  const capture = new LiveCapture({
+    listen: formatAddress(options.listen.host, options.listen.port),
+    upstream: upstreamLabel,
+    upstreamEmbedded: embedded !== null,
+    version: VERSION,
+    injection: options.injection,
+    captureBodiesBytes: options.captureBodiesBytes,
+    limits: { maxCount: options.maxExchanges, maxBytes: options.maxCaptureBytes },
+    connections: () => proxy?.connections() ?? { client: 0, upstream: 0 },
+    log: notice,
+  });
+
+  const log = options.logFile ? new JsonlLog(options.logFile, { maxBytes: options.logMaxBytes, keep: options.logKeep }) : null;
+  if (log) capture.tap((batch) => log.writeRecords(batch));
+  if (options.logExchanges) {
+    const lines = new BoundedLineWriter(options.stdout as never, (n) => `statescope: ${n} exchange lines dropped (stdout too slow)`);
+    capture.tap((batch) => lines.writeLines(batch.map(formatExchangeLine)));
+  }
+
+  try {
+    proxy = await startProxy({
+      host: options.listen.host,
+      port: options.listen.port,
+      upstreamHost: upstream.host,
+      upstreamPort: upstream.port,
+      // The same object the dashboard's control changes: the relay reads it on every reply.
+      injection: capture.injection,
+      captureBodiesBytes: options.captureBodiesBytes,
+      connectTimeoutMs: options.connectTimeoutMs,
+      replyTimeoutMs: options.replyTimeoutMs,
+      onRecord: (record) => capture.ingest(record),
+      onUpstreamStatus: (reachable) => capture.setUpstreamReachable(reachable),
+    });
+  } catch (err) {
+    await embedded?.close();
+    await log?.close();
+    throw err;
+  }
+  capture.setListenAddress(proxy.address); // the real port when asked for port 0
+
+  const probe = () => probeUpstream(upstream).then((ok) => capture.setUpstreamReachable(ok));
+  void probe();
+  const probeTimer = setInterval(probe, options.upstreamProbeMs ?? 15_000);
+  probeTimer.unref();
+
+  return {
+    proxy,
+    capture,
+    embedded,
+    upstreamLabel,
+    async close(graceMs = 5000) {
+      clearInterval(probeTimer);
+      await proxy!.close(graceMs);
+      capture.flush();
+      await log?.close();
+      await embedded?.close();
+    },
+  };
+}
+
+/** A connect-only probe: tells the dashboard whether the upstream accepts connections. */
+function probeUpstream({ host, port }: HostPort, timeoutMs = 3000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

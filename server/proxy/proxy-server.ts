@@ -1,0 +1,90 @@
+// The proxy listener: accepts ASP.NET clients, pairs each with its own upstream connection,
+// feeds finished exchanges to the capture, and shuts down letting in-flight exchanges finish.
+import net from 'node:net';
+import type { ExchangeRecord, InjectionRule } from '../capture/wire-types.ts';
+import { RelayConnection, type RelayOptions } from './relay-connection.ts';
+
+export interface ProxyOptions {
+  host: string;
+  port: number;
+  upstreamHost: string;
+  upstreamPort: number;
+  injection: InjectionRule;
+  captureBodiesBytes?: number;
+  connectTimeoutMs?: number;
+  replyTimeoutMs?: number;
+  headHoldMs?: number;
+  failureGraceMs?: number;
+  /** Every finished exchange (called synchronously on the relay's path: keep it O(1)). */
+  onRecord(record: ExchangeRecord): void;
+  onUpstreamStatus?(reachable: boolean): void;
+}
+
+export interface RunningProxy {
+  host: string;
+  port: number;
+  address: string;
+  connections(): { client: number; upstream: number };
+  /** Stops accepting, waits up to `graceMs` for exchanges in flight, then closes the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const relays = new Set<RelayConnection>();
+  let upstreamSockets = 0;
+  let nextConnectionId = 1;
+  const upstreamLabel = formatAddress(options.upstreamHost, options.upstreamPort);
+  const relayOptions: RelayOptions = {
+    upstreamHost: options.upstreamHost,
+    upstreamPort: options.upstreamPort,
+    upstreamLabel,
+    injection: options.injection,
+    captureBodiesBytes: options.captureBodiesBytes ?? 0,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    replyTimeoutMs: options.replyTimeoutMs ?? 10_000,
+    headHoldMs: options.headHoldMs ?? 1000,
+    failureGraceMs: options.failureGraceMs ?? 250,
+  };
+  const hooks = {
+    record: options.onRecord,
+    upstreamStatus: (reachable: boolean) => options.onUpstreamStatus?.(reachable),
+    closed: (relay: RelayConnection) => relays.delete(relay),
+    upstreamOpened: () => upstreamSockets++,
+    upstreamClosed: () => upstreamSockets--,
+  };
+
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    relays.add(new RelayConnection(nextConnectionId++, client, relayOptions, hooks));
+  });
+  // A listener error after start (e.g. EMFILE) must not crash the relay for connected clients.
+  server.on('error', () => {});
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as net.AddressInfo;
+
+  return {
+    host: bound.address,
+    port: bound.port,
+    address: formatAddress(bound.address, bound.port),
+    connections: () => ({ client: relays.size, upstream: upstreamSockets }),
+    async close(graceMs = 5000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const deadline = Date.now() + graceMs;
+      while ([...relays].some((r) => r.busy) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (const relay of relays) relay.abort('proxy_shutdown', 'statescope stopped while this exchange was in flight');
+      await closed;
+    },
+  };
+}

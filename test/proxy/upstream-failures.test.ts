@@ -1,0 +1,141 @@
+// Dead upstreams: the client's connection is closed (never a made-up reply), the record names
+// the request and the reason, and no socket is left behind.
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closedPort, connectRawClient, startScriptedUpstream, waitFor, type ScriptedUpstream } from '../helpers/net-peers.ts';
+import { startTestApp, type TestApp } from '../helpers/proxy-app.ts';
+import { transcript } from '../helpers/transcripts.ts';
+
+let app: TestApp;
+let upstream: ScriptedUpstream | null = null;
+
+afterEach(async () => {
+  await app?.close(0);
+  await upstream?.close();
+  upstream = null;
+});
+
+const getExclusive = transcript('02').request!.bytes;
+const dataReply = transcript('05').response.bytes;
+
+function expectNoLeaks() {
+  return waitFor(() => {
+    const c = app.proxy.connections();
+    return c.client === 0 && c.upstream === 0;
+  }, 5000, 'all sockets closed');
+}
+
+describe('upstream failures', () => {
+  it('refused: closes the client without a reply and records upstream_refused with the request', async () => {
+    app = await startTestApp({ upstream: { host: '127.0.0.1', port: await closedPort() } });
+    const client = await connectRawClient(app.proxy.port);
+    client.socket.write(getExclusive);
+    await client.closed;
+    expect(Buffer.concat(client.received).length).toBe(0);
+    await waitFor(() => app.records.length === 1, 3000, 'record');
+    expect(app.records[0]).toMatchObject({ outcome: 'upstream_refused', reply: null, request: { kind: 'GetExclusive' } });
+    expect(app.records[0]!.error).toMatch(/refused/);
+    expect(app.capture.state().upstreamReachable).toBe(false);
+    await expectNoLeaks();
+  });
+
+  it('refused with no request sent: still records the failure', async () => {
+    app = await startTestApp({ upstream: { host: '127.0.0.1', port: await closedPort() } });
+    const client = await connectRawClient(app.proxy.port);
+    await client.closed;
+    await waitFor(() => app.records.length === 1, 3000, 'record');
+    expect(app.records[0]).toMatchObject({ outcome: 'upstream_refused', request: null });
+    await expectNoLeaks();
+  });
+
+  it('dies mid-body: forwards what came, then closes the client and records upstream_reset', async () => {
+    const partial = dataReply.subarray(0, dataReply.length - 5);
+    upstream = await startScriptedUpstream((_h, _b, _i, socket) => {
+      socket.write(partial);
+      setTimeout(() => socket.destroy(), 50);
+      return null;
+    });
+    app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port } });
+    const client = await connectRawClient(app.proxy.port);
+    await expect(client.exchange(getExclusive)).rejects.toThrow(/closed/);
+    expect(Buffer.concat(client.received).equals(partial)).toBe(true);
+    await waitFor(() => app.records.length === 1, 3000, 'record');
+    expect(app.records[0]).toMatchObject({ outcome: 'upstream_reset', reply: { status: 200, lockCookie: '3' } });
+    await expectNoLeaks();
+  });
+
+  it('silent upstream: times out, closes the client, records upstream_timeout', async () => {
+    upstream = await startScriptedUpstream(() => null);
+    app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port }, replyTimeoutMs: 300 });
+    const client = await connectRawClient(app.proxy.port);
+    await expect(client.exchange(getExclusive)).rejects.toThrow(/closed/);
+    await waitFor(() => app.records.length === 1, 3000, 'record');
+    expect(app.records[0]).toMatchObject({ outcome: 'upstream_timeout', request: { kind: 'GetExclusive' } });
+    await expectNoLeaks();
+  });
+
+  it('client closes mid-request: the upstream side is closed and the exchange recorded client_reset', async () => {
+    let upstreamClosed = false;
+    upstream = await startScriptedUpstream(() => null);
+    app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port } });
+    const put = transcript('04').request!.bytes;
+    const client = await connectRawClient(app.proxy.port);
+    client.socket.write(put.subarray(0, put.length - 3)); // head and part of the body
+    await waitFor(() => upstream!.received.some((r) => r.length > 0), 3000, 'upstream to see bytes');
+    const upstreamSide = upstream.received.findIndex((r) => r.length > 0);
+    expect(upstreamSide).toBeGreaterThanOrEqual(0);
+    client.close();
+    await waitFor(() => app.records.length === 1, 3000, 'record');
+    expect(app.records[0]).toMatchObject({ outcome: 'client_reset', request: { kind: 'Set', bodySize: 16 } });
+    await expectNoLeaks();
+    upstreamClosed = true;
+    expect(upstreamClosed).toBe(true);
+  });
+
+  it('client closes while waiting for the reply: recorded client_reset, upstream closed', async () => {
+    upstream = await startScriptedUpstream(() => null);
+    app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port } });
+    const client = await connectRawClient(app.proxy.port);
+    client.socket.write(getExclusive);
+    await waitFor(() => upstream!.received.some((r) => r.length > 0), 3000, 'request upstream');
+    client.close();
+    await waitFor(() => app.records.length === 1, 3000, 'record');
+    expect(app.records[0]!.outcome).toBe('client_reset');
+    await expectNoLeaks();
+  });
+
+  it('a clean close by the upstream between exchanges closes the client without an error record', async () => {
+    upstream = await startScriptedUpstream((_h, _b, _i, socket) => {
+      setTimeout(() => socket.end(), 20);
+      return transcript('07').response.bytes;
+    });
+    app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port } });
+    const client = await connectRawClient(app.proxy.port);
+    await client.exchange(transcript('07').request!.bytes);
+    await client.closed;
+    await waitFor(() => app.records.length === 1, 3000, 'record');
+    expect(app.records.map((r) => r.outcome)).toEqual(['ok']);
+    await expectNoLeaks();
+  });
+
+  it('keeps serving other clients while one upstream connection fails', async () => {
+    let n = 0;
+    upstream = await startScriptedUpstream((_h, _b, _i, socket) => {
+      if (n++ === 0) {
+        socket.destroy();
+        return null;
+      }
+      return transcript('07').response.bytes;
+    });
+    app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port } });
+    const a = await connectRawClient(app.proxy.port);
+    await expect(a.exchange(getExclusive)).rejects.toThrow();
+    const b = await connectRawClient(app.proxy.port);
+    const { head } = await b.exchange(transcript('07').request!.bytes);
+    expect(head.status).toBe(200);
+    b.close();
+    await waitFor(() => app.records.length === 2, 3000, 'records');
+    expect(app.records.map((r) => r.outcome).sort()).toEqual(['ok', 'upstream_reset']);
+    void net;
+  });
+});
