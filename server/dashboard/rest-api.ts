@@ -1,0 +1,120 @@
+// The REST half of the dashboard: snapshot and detail reads, controls, export.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CaptureSource } from '../capture/source.ts';
+import { toSummary } from '../capture/summary.ts';
+import type { SnapshotResponse } from '../capture/wire-types.ts';
+import { parseCaptureBody, parseInjectionBody } from './control-input.ts';
+import { HttpError, SECURITY_HEADERS, readJsonObject, sendJson } from './http-util.ts';
+
+export const DEFAULT_SNAPSHOT_LIMIT = 5000;
+export const MAX_SNAPSHOT_LIMIT = 50_000;
+
+/** Handles /api/* except the ws feed. Throws HttpError for client mistakes. */
+export async function handleApi(
+  source: CaptureSource,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const path = url.pathname;
+  const method = req.method ?? 'GET';
+  const route = `${method === 'HEAD' ? 'GET' : method} ${path}`;
+
+  switch (route) {
+    case 'GET /api/snapshot':
+      return sendJson(res, 200, snapshot(source, parseLimit(url.searchParams.get('limit'))));
+    case 'GET /api/state':
+      return sendJson(res, 200, source.state());
+    case 'GET /api/stats':
+      return sendJson(res, 200, { stats: source.stats(), diagnoses: source.diagnoses() });
+    case 'POST /api/injection': {
+      const rule = parseInjectionBody(await readJsonObject(req));
+      return sendJson(res, 200, control(() => source.setInjection(rule)));
+    }
+    case 'POST /api/capture': {
+      const paused = parseCaptureBody(await readJsonObject(req));
+      return sendJson(res, 200, control(() => source.setCapturePaused(paused)));
+    }
+    case 'POST /api/clear':
+      control(() => source.clear());
+      return sendJson(res, 200, { cleared: true });
+    case 'GET /api/export.jsonl':
+      return exportJsonl(source, res);
+  }
+
+  const detail = /^\/api\/exchanges\/(\d{1,15})$/.exec(path);
+  if (detail && route.startsWith('GET ')) {
+    const record = source.record(Number(detail[1]));
+    if (!record) throw new HttpError(404, `no exchange ${detail[1]} (never seen, or evicted from the capture)`);
+    return sendJson(res, 200, record);
+  }
+  if (KNOWN_PATHS.has(path) || detail) throw new HttpError(405, `${method} not allowed on ${path}`);
+  throw new HttpError(404, `no such endpoint: ${path}`);
+}
+
+const KNOWN_PATHS = new Set([
+  '/api/snapshot',
+  '/api/state',
+  '/api/stats',
+  '/api/injection',
+  '/api/capture',
+  '/api/clear',
+  '/api/export.jsonl',
+]);
+
+function parseLimit(text: string | null): number {
+  if (text === null || text === '') return DEFAULT_SNAPSHOT_LIMIT;
+  if (!/^\d+$/.test(text)) throw new HttpError(400, '"limit" must be a whole number');
+  return Math.min(Number(text), MAX_SNAPSHOT_LIMIT);
+}
+
+export function snapshot(source: CaptureSource, limit: number): SnapshotResponse {
+  return {
+    items: source.records(limit).map(toSummary),
+    latestId: source.latestId(),
+    state: source.state(),
+    stats: source.stats(),
+    diagnoses: source.diagnoses(),
+  };
+}
+
+/** A read-only source (a saved capture) refuses controls: that is a conflict, not a crash. */
+function control<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (err) {
+    throw new HttpError(409, err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Streams in chunks and honours backpressure, so a large capture never sits twice in memory. */
+async function exportJsonl(source: CaptureSource, res: ServerResponse): Promise<void> {
+  const records = source.records(Number.MAX_SAFE_INTEGER);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/x-ndjson; charset=utf-8',
+    'Content-Disposition': `attachment; filename="statescope-${stamp}.jsonl"`,
+    'Cache-Control': 'no-store',
+  });
+  const CHUNK = 500;
+  for (let i = 0; i < records.length; i += CHUNK) {
+    if (res.destroyed) return;
+    let text = '';
+    for (const record of records.slice(i, i + CHUNK)) text += JSON.stringify(record) + '\n';
+    if (!res.write(text)) await waitForDrain(res);
+  }
+  res.end();
+}
+
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

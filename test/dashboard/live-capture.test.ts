@@ -1,0 +1,52 @@
+// The dashboard over the real capture store (the relay's side is played by ingest()).
+import { afterEach, describe, expect, it } from 'vitest';
+import { LiveCapture } from '../../server/capture/live-capture.ts';
+import type { ExchangeSummary, ProxyState, SnapshotResponse } from '../../server/capture/wire-types.ts';
+import { OUTCOME_TEXT } from '../../server/capture/wire-types.ts';
+import { OUTCOME_TEXT as UI_OUTCOME_TEXT } from '../../ui/src/outcome-text.ts';
+import { makeRecord } from './fake-source.ts';
+import { closeAll, connectFeed, postJson, start } from './harness.ts';
+
+afterEach(closeAll);
+
+function capture(): LiveCapture {
+  return new LiveCapture({
+    listen: '127.0.0.1:42425',
+    upstream: '127.0.0.1:42424',
+    upstreamEmbedded: true,
+    version: 'test',
+    injection: { enabled: false, value: '4.0.30319' },
+    captureBodiesBytes: 0,
+    limits: { maxCount: 1000, maxBytes: 64 * 1024 * 1024 },
+    batchMs: 10,
+  });
+}
+
+describe('dashboard over LiveCapture', () => {
+  it('streams ingested records, serves snapshot and detail, applies controls', async () => {
+    const live = capture();
+    const { base, dashboard } = await start({ source: live, tickMs: 50 });
+    const feed = await connectFeed(`ws://127.0.0.1:${dashboard.port}/api/feed`);
+    await feed.waitFor((m) => m.type === 'hello');
+    for (let i = 0; i < 1500; i++) live.ingest(makeRecord(0));
+    await feed.waitFor(() => feed.messages().flatMap((m) => (m.type === 'exchanges' ? m.items : [])).length === 1500);
+
+    const snap = (await (await fetch(`${base}/api/snapshot?limit=10`)).json()) as SnapshotResponse;
+    expect(snap.items.map((s: ExchangeSummary) => s.id)).toEqual(Array.from({ length: 10 }, (_, i) => 1491 + i));
+    expect(snap.latestId).toBe(1500);
+    expect(snap.stats.capture.stored).toBe(1000); // the ring's bound, not the traffic
+    expect((await fetch(`${base}/api/exchanges/1500`)).status).toBe(200);
+    expect((await fetch(`${base}/api/exchanges/1`)).status).toBe(404); // evicted
+
+    const on = (await (await postJson(`${base}/api/injection`, { enabled: true, value: '2.0.50727' })).json()) as ProxyState;
+    expect(on.injection).toEqual({ enabled: true, value: '2.0.50727' });
+    await feed.waitFor((m) => m.type === 'state' && m.state.injection.enabled);
+    expect((await postJson(`${base}/api/clear`, {})).status).toBe(200);
+    await feed.waitFor((m) => m.type === 'cleared');
+    feed.ws.close();
+  });
+
+  it('the UI restates the outcome catalogue word for word', () => {
+    expect(UI_OUTCOME_TEXT).toEqual(OUTCOME_TEXT);
+  });
+});

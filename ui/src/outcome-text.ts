@@ -1,0 +1,15 @@
+// Words for outcome codes. ui/ may share only types with server/, so the catalogue's texts are
+// restated here; typing it as Record<OutcomeCode, …> makes the compiler flag a new code.
+// Keep in step with OUTCOME_TEXT in server/capture/wire-types.ts.
+import type { OutcomeCode } from '../../server/capture/wire-types.ts';
+
+export const OUTCOME_TEXT: Record<OutcomeCode, string> = {
+  ok: 'OK',
+  upstream_refused: 'Upstream refused the connection',
+  upstream_unreachable: 'Upstream unreachable',
+  upstream_timeout: 'Upstream timed out',
+  upstream_reset: 'Upstream closed mid-exchange',
+  client_reset: 'Client closed mid-exchange',
+  unparseable: 'Unparseable bytes (relayed raw)',
+  proxy_shutdown: 'statescope shut down',
+};

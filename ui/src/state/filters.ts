@@ -1,0 +1,48 @@
+// Table filters as plain data, and the one predicate that applies them.
+import type { ExchangeSummary, RequestKind, VersionState } from '../../../server/capture/wire-types.ts';
+import { createSlice } from './slice.ts';
+
+export type StatusFilter = 'all' | '2xx' | '400' | '404' | '423' | '5xx' | 'none';
+
+export interface Filters {
+  kind: RequestKind | 'all';
+  status: StatusFilter;
+  version: VersionState | 'all';
+  /** Matches session id or app id/hash, case-insensitive substring. */
+  text: string;
+}
+
+export const EMPTY_FILTERS: Filters = { kind: 'all', status: 'all', version: 'all', text: '' };
+
+export const filters = createSlice<Filters>(EMPTY_FILTERS);
+
+export function isFiltering(f: Filters): boolean {
+  return f.kind !== 'all' || f.status !== 'all' || f.version !== 'all' || f.text.trim() !== '';
+}
+
+export function matcher(f: Filters): (s: ExchangeSummary) => boolean {
+  const text = f.text.trim().toLowerCase();
+  return (s) => {
+    if (f.kind !== 'all' && s.kind !== f.kind) return false;
+    if (f.version !== 'all' && s.version !== f.version) return false;
+    if (f.status !== 'all' && !statusMatches(f.status, s.status)) return false;
+    if (text !== '') {
+      const hay = `${s.sessionId ?? ''} ${s.appId ?? ''} ${s.appHash ?? ''}`.toLowerCase();
+      if (!hay.includes(text)) return false;
+    }
+    return true;
+  };
+}
+
+function statusMatches(filter: StatusFilter, status: number | null): boolean {
+  switch (filter) {
+    case 'none':
+      return status === null;
+    case '2xx':
+      return status !== null && status >= 200 && status < 300;
+    case '5xx':
+      return status !== null && status >= 500;
+    default:
+      return status === Number(filter);
+  }
+}
