@@ -9,7 +9,8 @@ export function formatExchangeLine(r: ExchangeRecord): string {
   const op = r.request?.kind ?? '-';
   const session = r.request?.sessionId ?? '-';
   const status = r.reply ? `${r.reply.status}` : '---';
-  const version = VERSION_MARK[versionStateOf(r)] + (r.reply?.versionHeader.value ? `(${r.reply.versionHeader.value})` : '');
+  const shown = r.reply?.versionHeader.value ?? r.reply?.injectedLine?.slice(r.reply.injectedLine.indexOf(':') + 2);
+  const version = VERSION_MARK[versionStateOf(r)] + (shown ? `(${shown})` : '');
   const cookie = r.reply?.lockCookie ?? r.request?.lockCookie;
   const latency = r.latencyMs === null ? '-' : `${r.latencyMs.toFixed(2)}ms`;
   const parts = [time, `#${r.id}`, `c${r.connectionId}`, r.client, op.padEnd(19), status, version, `session=${session}`];

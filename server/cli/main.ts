@@ -1,6 +1,11 @@
 // The `statescope` command: one commander program, one module per subcommand.
 import { Command } from 'commander';
 import { VERSION } from './version.ts';
+import { registerLoadCommand } from './load-command.ts';
+import { registerProxyCommand } from './proxy-command.ts';
+import { registerCheckCommand } from './check-command.ts';
+import { registerDemoCommand } from './demo-command.ts';
+import { registerServerCommand } from './server-command.ts';
 
 const program = new Command('statescope')
   .description(
@@ -10,5 +15,10 @@ const program = new Command('statescope')
   .showHelpAfterError();
 
 // Subcommands register themselves here, one line each.
+registerLoadCommand(program);
+registerProxyCommand(program);
+registerCheckCommand(program);
+registerDemoCommand(program);
+registerServerCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,46 @@
+// Starts the proxy assembly and its dashboard, prints where everything is, and stops both
+// gracefully on Ctrl+C / SIGTERM. Shared by `statescope proxy` and `statescope demo`.
+import { startDashboard, type Dashboard } from '../dashboard/index.ts';
+import type { HostPort } from './address.ts';
+import { onShutdownSignal } from './shutdown.ts';
+import { startApp, type AppOptions, type RunningApp } from './statescope-app.ts';
+
+export interface MainJobOptions {
+  app: Omit<AppOptions, 'stdout' | 'notice'>;
+  dashboard: HostPort | null;
+  token?: string;
+  shutdownGraceMs: number;
+  /** Runs first on shutdown (e.g. stop the demo's traffic). */
+  beforeStop?: () => Promise<void>;
+}
+
+export async function runMainJob(options: MainJobOptions): Promise<{ app: RunningApp; dashboard: Dashboard | null }> {
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const app = await startApp({ ...options.app, stdout: process.stdout, notice: (line) => process.stderr.write(`statescope: ${line}\n`) });
+  let dashboard: Dashboard | null = null;
+  if (options.dashboard) {
+    try {
+      dashboard = await startDashboard({ host: options.dashboard.host, port: options.dashboard.port, source: app.capture, token: options.token });
+    } catch (err) {
+      await app.close(0);
+      throw err;
+    }
+  }
+
+  const embedded = app.embedded
+    ? ` (embedded state server${options.app.embeddedVersionHeader === null ? ', no X-AspNet-Version header' : ''})`
+    : '';
+  say(`statescope proxy listening on ${app.proxy.address}, forwarding to ${app.upstreamLabel}${embedded}`);
+  say(`  ASP.NET: <sessionState mode="StateServer" stateConnectionString="tcpip=${app.proxy.address}" />`);
+  if (app.capture.injection.enabled) say(`  injecting X-AspNet-Version: ${app.capture.injection.value} into replies that lack it`);
+  say(dashboard ? `statescope dashboard: ${dashboard.url}` : 'statescope dashboard: off (--no-dashboard)');
+  if (options.app.logFile) say(`statescope log: ${options.app.logFile}`);
+
+  onShutdownSignal(async (signal) => {
+    process.stderr.write(`statescope: ${signal}, letting exchanges in flight finish (up to ${options.shutdownGraceMs / 1000} s)\n`);
+    await options.beforeStop?.();
+    await dashboard?.close();
+    await app.close(options.shutdownGraceMs);
+  });
+  return { app, dashboard };
+}

@@ -1,0 +1,128 @@
+// `statescope` / `statescope proxy`: the main job.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { validateInjectionValue } from '../capture/live-capture.ts';
+import { DEFAULT_INJECTED_VERSION } from '../proxy/injection.ts';
+import { hostPortOption, parseHostPort, type HostPort } from './address.ts';
+import { runMainJob } from './main-job.ts';
+
+export const DEFAULT_PROXY_LISTEN = '127.0.0.1:42425';
+export const DEFAULT_DASHBOARD_LISTEN = '127.0.0.1:42426';
+
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, got "${value}"`);
+    return Number(value);
+  };
+}
+
+export function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got "${value}"`);
+    return n;
+  };
+}
+
+function versionValue(value: string): string {
+  const problem = validateInjectionValue(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+}
+
+interface ProxyCommandOptions {
+  listen: HostPort;
+  upstream?: HostPort;
+  embeddedVersionHeader: string | false;
+  injectVersion?: string | true;
+  captureBodies: number;
+  maxExchanges: number;
+  maxCaptureMb: number;
+  dashboard: HostPort | false;
+  token?: string;
+  log?: string;
+  logMaxMb: number;
+  logKeep: number;
+  logExchanges?: boolean;
+  upstreamTimeout: number;
+  connectTimeout: number;
+  shutdownGrace: number;
+}
+
+export function registerProxyCommand(program: Command): void {
+  program
+    .command('proxy', { isDefault: true })
+    .description('relay ASP.NET session-state traffic to the state server, recording every exchange (the default command)')
+    .addOption(
+      new Option('--listen <host:port>', 'where ASP.NET clients connect (point stateConnectionString here)')
+        .argParser(hostPortOption())
+        .default(parseHostPort(DEFAULT_PROXY_LISTEN), DEFAULT_PROXY_LISTEN),
+    )
+    .option('--upstream <host:port>', 'the real state server (default: the embedded state server on a free loopback port)', hostPortOption())
+    .option('--embedded-version-header <value>', 'X-AspNet-Version sent by the embedded state server', DEFAULT_INJECTED_VERSION)
+    .option('--no-embedded-version-header', 'run the embedded state server WITHOUT X-AspNet-Version (reproduces the classic failure)')
+    .addOption(
+      new Option('--inject-version [value]', `insert X-AspNet-Version into replies that lack it (value default ${DEFAULT_INJECTED_VERSION})`).argParser(versionValue),
+    )
+    .option('--capture-bodies <bytes>', 'keep up to this many bytes of each body (session data is private: off by default)', positiveInt('--capture-bodies'), 0)
+    .option('--max-exchanges <n>', 'exchanges kept in memory for the dashboard', positiveInt('--max-exchanges'), 100_000)
+    .option('--max-capture-mb <mb>', 'memory ceiling of the kept exchanges, in MiB', positiveNumber('--max-capture-mb'), 256)
+    .addOption(
+      new Option('--dashboard <host:port>', 'where the dashboard listens (loopback by default; other addresses require a token)')
+        .argParser(hostPortOption())
+        .default(parseHostPort(DEFAULT_DASHBOARD_LISTEN), DEFAULT_DASHBOARD_LISTEN),
+    )
+    .option('--no-dashboard', 'run headless: no dashboard listener')
+    .option('--token <token>', 'dashboard access token (generated when --dashboard is not loopback)')
+    .option('--log <file>', 'append every exchange as a JSON line to FILE')
+    .option('--log-max-mb <mb>', 'rotate the --log file at this size (FILE.1, FILE.2, ...)', positiveNumber('--log-max-mb'), 100)
+    .option('--log-keep <n>', 'rotated log files kept', positiveInt('--log-keep'), 5)
+    .option('--log-exchanges', 'print one line per exchange on stdout')
+    .option('--upstream-timeout <seconds>', 'close the client when the upstream stays silent this long while a reply is due', positiveNumber('--upstream-timeout'), 10)
+    .option('--connect-timeout <seconds>', 'give up connecting to the upstream after this long', positiveNumber('--connect-timeout'), 5)
+    .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, let exchanges in flight finish for up to this long', positiveNumber('--shutdown-grace'), 5)
+    .addHelpText(
+      'after',
+      `
+Point ASP.NET at the proxy:
+  <sessionState mode="StateServer" stateConnectionString="tcpip=127.0.0.1:42425" />
+
+Examples:
+  statescope                                          embedded state server upstream, dashboard on ${DEFAULT_DASHBOARD_LISTEN}
+  statescope --upstream 10.0.0.5:42424                relay to a real aspnet_state
+  statescope --upstream 10.0.0.5:42424 --inject-version
+                                                      ...and add X-AspNet-Version: ${DEFAULT_INJECTED_VERSION} where it is missing
+  statescope --listen 0.0.0.0:42425 --upstream 10.0.0.5:42424 --no-dashboard --log-exchanges --log capture.jsonl
+                                                      headless, for a web farm (the proxy port has no authentication:
+                                                      expose it only to your web servers)
+  statescope --no-embedded-version-header             watch the version error happen (then: statescope load)`,
+    )
+    .action(async (opts: ProxyCommandOptions) => {
+      await runProxy(opts);
+    });
+}
+
+async function runProxy(opts: ProxyCommandOptions): Promise<void> {
+  await runMainJob({
+    app: {
+      listen: opts.listen,
+      upstream: opts.upstream ?? null,
+      embeddedVersionHeader: opts.embeddedVersionHeader === false ? null : opts.embeddedVersionHeader,
+      injection: {
+        enabled: opts.injectVersion !== undefined,
+        value: typeof opts.injectVersion === 'string' ? opts.injectVersion : DEFAULT_INJECTED_VERSION,
+      },
+      captureBodiesBytes: opts.captureBodies,
+      maxExchanges: opts.maxExchanges,
+      maxCaptureBytes: Math.round(opts.maxCaptureMb * 1024 * 1024),
+      connectTimeoutMs: opts.connectTimeout * 1000,
+      replyTimeoutMs: opts.upstreamTimeout * 1000,
+      logFile: opts.log ?? null,
+      logMaxBytes: Math.round(opts.logMaxMb * 1024 * 1024),
+      logKeep: opts.logKeep,
+      logExchanges: opts.logExchanges ?? false,
+    },
+    dashboard: opts.dashboard === false ? null : opts.dashboard,
+    token: opts.token,
+    shutdownGraceMs: opts.shutdownGrace * 1000,
+  });
+}
