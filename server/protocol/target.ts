@@ -26,6 +26,18 @@ export function urlEncode(text: string): string {
 
 /** Form-style decoding as the managed server does it: '+' is a space, %xx are UTF-8 bytes. */
 export function urlDecode(text: string): string {
+  // Fast path (every exchange of the relay goes through here): the engine's own decoder.
+  const spaced = text.includes('+') ? text.replaceAll('+', ' ') : text;
+  if (!spaced.includes('%')) return spaced;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return lenientDecode(text);
+  }
+}
+
+/** Decodes what it can and keeps malformed escapes literally, as a display must not fail. */
+function lenientDecode(text: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
