@@ -192,7 +192,7 @@ export class RelayConnection {
       this.toUpstream.write(chunk);
       return;
     }
-    this.toUpstream.begin();
+    this.toUpstream.begin(chunk);
     this.requests.push(chunk);
     this.toUpstream.commit();
     this.armHoldTimer();
@@ -235,7 +235,7 @@ export class RelayConnection {
       this.toClient.write(chunk);
       return;
     }
-    this.toClient.begin();
+    this.toClient.begin(chunk);
     this.replies.push(chunk);
     this.toClient.commit();
     this.armHoldTimer();

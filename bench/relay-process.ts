@@ -1,0 +1,56 @@
+// A child process for the benchmark, so that load generator, relay and state server each have
+// their own event loop (as in production): `server` runs the embedded state server, `pipe` a
+// bare Node socket pipe (the floor for any Node relay), `statescope` the real proxy assembly
+// with capture on and no dashboard. It reports its address and answers memory queries over IPC.
+import net from 'node:net';
+import { startStateServer } from '../server/stateserver/index.ts';
+import { startApp } from '../server/cli/statescope-app.ts';
+
+const [mode, upstreamPort] = process.argv.slice(2);
+
+function send(message: unknown): void {
+  process.send?.(message);
+}
+
+process.on('message', (msg: { type: string }) => {
+  if (msg.type === 'memory') send({ type: 'memory', memory: process.memoryUsage() });
+  if (msg.type === 'exit') process.exit(0);
+});
+process.on('disconnect', () => process.exit(0));
+
+if (mode === 'server') {
+  const server = await startStateServer({ port: 0, maxStoredBytes: 1024 * 1024 * 1024 });
+  send({ type: 'ready', port: server.port });
+} else if (mode === 'pipe') {
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: '127.0.0.1', port: Number(upstreamPort) });
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  server.listen(0, '127.0.0.1', () => send({ type: 'ready', port: (server.address() as net.AddressInfo).port }));
+} else if (mode === 'statescope') {
+  const app = await startApp({
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: { host: '127.0.0.1', port: Number(upstreamPort) },
+    embeddedVersionHeader: '4.0.30319',
+    injection: { enabled: false, value: '4.0.30319' },
+    captureBodiesBytes: 0,
+    maxExchanges: 100_000,
+    maxCaptureBytes: 256 * 1024 * 1024,
+    connectTimeoutMs: 5000,
+    replyTimeoutMs: 10_000,
+    logFile: null,
+    logMaxBytes: 0,
+    logKeep: 5,
+    logExchanges: false,
+    stdout: process.stdout,
+    upstreamProbeMs: 3_600_000,
+  });
+  send({ type: 'ready', port: app.proxy.port });
+} else {
+  console.error(`unknown mode ${mode}`);
+  process.exit(2);
+}
