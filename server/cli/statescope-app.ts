@@ -33,6 +33,8 @@ export interface AppOptions {
   /** Called for operator-facing notices (injection switched, store full...). */
   notice?: (line: string) => void;
   upstreamProbeMs?: number;
+  /** How long a head split across segments is held before its bytes are flushed raw. */
+  headHoldMs?: number;
 }
 
 export interface RunningApp {
@@ -82,6 +84,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       captureBodiesBytes: options.captureBodiesBytes,
       connectTimeoutMs: options.connectTimeoutMs,
       replyTimeoutMs: options.replyTimeoutMs,
+      headHoldMs: options.headHoldMs,
       onRecord: (record) => capture.ingest(record),
       onUpstreamStatus: (reachable) => capture.setUpstreamReachable(reachable),
     });

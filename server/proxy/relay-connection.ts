@@ -344,6 +344,9 @@ export class RelayConnection {
    * the held bytes are flushed raw so that a peer that trickles bytes is never stalled by us.
    */
   private armHoldTimer(): void {
+    // Once part of a head went out raw, the rest follows at once: holding it gains nothing.
+    if (this.requestHeadFlushed > 0) this.requestHeadFlushed = this.flushHeld(this.requests.pendingHead(), this.requestHeadFlushed, this.toUpstream);
+    if (this.replyHeadFlushed > 0) this.replyHeadFlushed = this.flushHeld(this.replies.pendingHead(), this.replyHeadFlushed, this.toClient);
     const waiting = this.requests.pendingHeadBytes > this.requestHeadFlushed || this.replies.pendingHeadBytes > this.replyHeadFlushed;
     if (!waiting || this.holdTimer || this.tunnel) return;
     this.holdTimer = setTimeout(() => {
