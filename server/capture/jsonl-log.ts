@@ -36,16 +36,37 @@ export class JsonlLog {
   }
 
   writeRecords(records: readonly ExchangeRecord[]): void {
-    const lines = records.map((r) => JSON.stringify(r));
-    if (this.rotating) {
-      const room = MAX_HELD_LINES - this.held.length;
-      this.held.push(...lines.slice(0, room));
-      this.heldDropped += Math.max(0, lines.length - room);
-      return;
+    this.writeLines(records.map((r) => JSON.stringify(r)));
+  }
+
+  /**
+   * Rotation is decided line by line, not batch by batch: records arrive in batches (hundreds
+   * at a time under load), and a file must not overshoot its size by a whole batch.
+   */
+  private writeLines(lines: readonly string[]): void {
+    let i = 0;
+    while (i < lines.length) {
+      if (this.rotating) {
+        this.hold(lines.slice(i));
+        return;
+      }
+      const start = i;
+      let added = 0;
+      // Up to and including the line that reaches the limit.
+      while (i < lines.length && !(this.maxBytes > 0 && this.size + added >= this.maxBytes)) {
+        added += Buffer.byteLength(lines[i]!) + 1;
+        i++;
+      }
+      this.writer.writeLines(start === 0 && i === lines.length ? lines : lines.slice(start, i));
+      this.size += added;
+      if (this.maxBytes > 0 && this.size >= this.maxBytes) this.rotate();
     }
-    this.writer.writeLines(lines);
-    for (const l of lines) this.size += Buffer.byteLength(l) + 1;
-    if (this.maxBytes > 0 && this.size >= this.maxBytes) this.rotate();
+  }
+
+  private hold(lines: readonly string[]): void {
+    const room = MAX_HELD_LINES - this.held.length;
+    for (let i = 0; i < Math.min(room, lines.length); i++) this.held.push(lines[i]!);
+    this.heldDropped += Math.max(0, lines.length - room);
   }
 
   /** Flushes everything written so far and closes the file. */
@@ -84,8 +105,8 @@ export class JsonlLog {
         held.unshift(JSON.stringify({ statescope: 'dropped', lines: this.heldDropped, reason: 'too many lines during rotation' }));
         this.heldDropped = 0;
       }
-      this.writer.writeLines(held);
-      for (const l of held) this.size += Buffer.byteLength(l) + 1;
+      // May rotate again at once when a burst held more than one file's worth.
+      this.writeLines(held);
     });
   }
 }

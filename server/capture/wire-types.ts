@@ -126,6 +126,22 @@ export interface ExchangeSummary {
   outcome: OutcomeCode;
 }
 
+/** Status filter of the exchange table (and of exports): a class, an exact code, or no reply. */
+export type StatusFilter = 'all' | '2xx' | '400' | '404' | '423' | '5xx' | 'none';
+
+/**
+ * The exchange table's filters. The UI applies them in the browser; GET /api/export.har takes
+ * the same fields as query parameters (kind, status, version, text) and applies the same
+ * predicate (server/capture/filters.ts).
+ */
+export interface ExchangeFilters {
+  kind: RequestKind | 'all';
+  status: StatusFilter;
+  version: VersionState | 'all';
+  /** Matches session id or app id/hash, case-insensitive substring. */
+  text: string;
+}
+
 export interface InjectionRule {
   enabled: boolean;
   /** Value written in `X-AspNet-Version: <value>`; its major must be 2 or more. */

@@ -1,9 +1,11 @@
 // Starts the proxy assembly and its dashboard, prints where everything is, and stops both
 // gracefully on Ctrl+C / SIGTERM. Shared by `statescope proxy` and `statescope demo`.
+import { CaptureMetrics } from '../capture/metrics.ts';
 import { startDashboard, type Dashboard } from '../dashboard/index.ts';
 import type { HostPort } from './address.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { startApp, type AppOptions, type RunningApp } from './statescope-app.ts';
+import { VERSION } from './version.ts';
 
 export interface MainJobOptions {
   app: Omit<AppOptions, 'stdout' | 'notice'>;
@@ -19,9 +21,22 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
   const app = await startApp({ ...options.app, stdout: process.stdout, notice: (line) => process.stderr.write(`statescope: ${line}\n`) });
   let dashboard: Dashboard | null = null;
   if (options.dashboard) {
+    // /metrics lives on the dashboard listener, so a headless proxy has none to feed.
+    const metrics = new CaptureMetrics({
+      capture: app.capture,
+      version: VERSION,
+      dashboardClients: () => dashboard?.feedClients().length ?? 0,
+    });
     try {
-      dashboard = await startDashboard({ host: options.dashboard.host, port: options.dashboard.port, source: app.capture, token: options.token });
+      dashboard = await startDashboard({
+        host: options.dashboard.host,
+        port: options.dashboard.port,
+        source: app.capture,
+        token: options.token,
+        metrics,
+      });
     } catch (err) {
+      metrics.close();
       await app.close(0);
       throw err;
     }
@@ -34,6 +49,10 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
   say(`  ASP.NET: <sessionState mode="StateServer" stateConnectionString="tcpip=${app.proxy.address}" />`);
   if (app.capture.injection.enabled) say(`  injecting X-AspNet-Version: ${app.capture.injection.value} into replies that lack it`);
   say(dashboard ? `statescope dashboard: ${dashboard.url}` : 'statescope dashboard: off (--no-dashboard)');
+  if (dashboard) {
+    const auth = dashboard.token === null ? '' : ' (send the token as "Authorization: Bearer <token>")';
+    say(`  Prometheus metrics: ${new URL(dashboard.url).origin}/metrics${auth}`);
+  }
   if (options.app.logFile) say(`statescope log: ${options.app.logFile}`);
 
   onShutdownSignal(async (signal) => {

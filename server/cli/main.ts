@@ -6,6 +6,7 @@ import { registerProxyCommand } from './proxy-command.ts';
 import { registerCheckCommand } from './check-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
 import { registerServerCommand } from './server-command.ts';
+import { registerOpenCommand } from './open-command.ts';
 
 const program = new Command('statescope')
   .description(
@@ -20,5 +21,6 @@ registerProxyCommand(program);
 registerCheckCommand(program);
 registerDemoCommand(program);
 registerServerCommand(program);
+registerOpenCommand(program);
 
 await program.parseAsync(process.argv);

@@ -16,6 +16,7 @@ import {
 } from './auth.ts';
 import { DEFAULT_FEED_OPTIONS, FeedHub, type FeedClientStatus, type FeedOptions } from './feed.ts';
 import { HttpError, sendError } from './http-util.ts';
+import { METRICS_PATH, sendMetrics, type MetricsEndpoint } from './metrics-endpoint.ts';
 import { handleApi } from './rest-api.ts';
 import { DEFAULT_UI_DIR, serveStatic } from './static-files.ts';
 
@@ -31,6 +32,8 @@ export interface DashboardOptions {
   tickMs?: number;
   /** Backpressure limits of the ws feed; defaults suit real use, tests shrink them. */
   feed?: Partial<Omit<FeedOptions, 'tickMs'>>;
+  /** Served at /metrics (Prometheus); without it /metrics answers 404 (e.g. a saved capture). */
+  metrics?: MetricsEndpoint;
 }
 
 export interface Dashboard {
@@ -45,6 +48,7 @@ export interface Dashboard {
 }
 
 const FEED_PATH = '/api/feed';
+const DOWNLOAD_PATHS = new Set(['/api/export.jsonl', '/api/export.har']);
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const { host, source } = options;
@@ -76,19 +80,21 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
-    if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') {
+    const isMetrics = url.pathname === METRICS_PATH;
+    if (!isMetrics && !url.pathname.startsWith('/api/') && url.pathname !== '/api') {
       // The page itself loads without a token; it then shows a "token required" screen.
       return serveStatic(uiDir, req, res, url);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD' && !originAllowed(req)) {
       throw new HttpError(403, 'cross-origin request refused');
     }
-    // Downloads cannot carry an Authorization header, so the export also accepts ?token=.
-    const denied = gate(req, url, url.pathname === '/api/export.jsonl');
+    // Downloads cannot carry an Authorization header, so the exports also accept ?token=.
+    const denied = gate(req, url, DOWNLOAD_PATHS.has(url.pathname));
     if (denied) {
       const extra: Record<string, string> = denied[0] === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
       return sendError(res, denied[0], denied[1], extra);
     }
+    if (isMetrics) return sendMetrics(options.metrics, req, res);
     return handleApi(source, req, res, url);
   };
 

@@ -1,8 +1,10 @@
-// The REST half of the dashboard: snapshot and detail reads, controls, export.
+// The REST half of the dashboard: snapshot and detail reads, controls, exports (JSONL, HAR).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { InvalidFilterError, isFiltering, matcher, parseFilters } from '../capture/filters.ts';
+import { harEnvelope, toHarEntry } from '../capture/har-export.ts';
 import type { CaptureSource } from '../capture/source.ts';
 import { toSummary } from '../capture/summary.ts';
-import type { SnapshotResponse } from '../capture/wire-types.ts';
+import type { ExchangeFilters, ExchangeRecord, SnapshotResponse } from '../capture/wire-types.ts';
 import { parseCaptureBody, parseInjectionBody } from './control-input.ts';
 import { HttpError, SECURITY_HEADERS, readJsonObject, sendJson } from './http-util.ts';
 
@@ -40,6 +42,8 @@ export async function handleApi(
       return sendJson(res, 200, { cleared: true });
     case 'GET /api/export.jsonl':
       return exportJsonl(source, res);
+    case 'GET /api/export.har':
+      return exportHar(source, res, filtersOf(url));
   }
 
   const detail = /^\/api\/exchanges\/(\d{1,15})$/.exec(path);
@@ -60,6 +64,7 @@ const KNOWN_PATHS = new Set([
   '/api/capture',
   '/api/clear',
   '/api/export.jsonl',
+  '/api/export.har',
 ]);
 
 function parseLimit(text: string | null): number {
@@ -87,24 +92,62 @@ function control<T>(action: () => T): T {
   }
 }
 
-/** Streams in chunks and honours backpressure, so a large capture never sits twice in memory. */
+function filtersOf(url: URL): ExchangeFilters {
+  try {
+    return parseFilters(url.searchParams);
+  } catch (err) {
+    if (err instanceof InvalidFilterError) throw new HttpError(400, err.message);
+    throw err;
+  }
+}
+
 async function exportJsonl(source: CaptureSource, res: ServerResponse): Promise<void> {
   const records = source.records(Number.MAX_SAFE_INTEGER);
+  await sendDownload(res, 'application/x-ndjson; charset=utf-8', 'jsonl', records, {
+    item: (record) => JSON.stringify(record) + '\n',
+  });
+}
+
+/** HAR 1.2 of the stored exchanges that pass the table's filters (same query names as the UI's). */
+async function exportHar(source: CaptureSource, res: ServerResponse, filters: ExchangeFilters): Promise<void> {
+  let records = source.records(Number.MAX_SAFE_INTEGER);
+  if (isFiltering(filters)) {
+    const keep = matcher(filters);
+    records = records.filter((record) => keep(toSummary(record)));
+  }
+  const { head, tail } = harEnvelope({ version: source.state().version, filters });
+  await sendDownload(res, 'application/json; charset=utf-8', 'har', records, {
+    head,
+    item: (record, i) => (i === 0 ? '' : ',') + JSON.stringify(toHarEntry(record)),
+    tail,
+  });
+}
+
+/** Streams in chunks and honours backpressure, so a large capture never sits twice in memory. */
+async function sendDownload(
+  res: ServerResponse,
+  contentType: string,
+  extension: string,
+  records: readonly ExchangeRecord[],
+  parts: { head?: string; item: (record: ExchangeRecord, index: number) => string; tail?: string },
+): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   res.writeHead(200, {
     ...SECURITY_HEADERS,
-    'Content-Type': 'application/x-ndjson; charset=utf-8',
-    'Content-Disposition': `attachment; filename="statescope-${stamp}.jsonl"`,
+    'Content-Type': contentType,
+    'Content-Disposition': `attachment; filename="statescope-${stamp}.${extension}"`,
     'Cache-Control': 'no-store',
   });
   const CHUNK = 500;
+  let text = parts.head ?? '';
   for (let i = 0; i < records.length; i += CHUNK) {
     if (res.destroyed) return;
-    let text = '';
-    for (const record of records.slice(i, i + CHUNK)) text += JSON.stringify(record) + '\n';
+    const end = Math.min(records.length, i + CHUNK);
+    for (let j = i; j < end; j++) text += parts.item(records[j]!, j);
     if (!res.write(text)) await waitForDrain(res);
+    text = '';
   }
-  res.end();
+  res.end(text + (parts.tail ?? ''));
 }
 
 function waitForDrain(res: ServerResponse): Promise<void> {

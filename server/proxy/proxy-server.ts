@@ -79,11 +79,23 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     connections: () => ({ client: relays.size, upstream: upstreamSockets }),
     async close(graceMs = 5000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Each connection is closed as soon as no exchange is under way on it: no exchange is cut
+      // in half, and clients that keep sending cannot hold the shutdown up until the deadline.
+      const ended = new Set<RelayConnection>();
+      const endIdle = (all: boolean): void => {
+        for (const relay of relays) {
+          if (ended.has(relay) || (!all && relay.busy)) continue;
+          ended.add(relay);
+          relay.abort('proxy_shutdown', 'statescope stopped while this exchange was in flight');
+        }
+      };
       const deadline = Date.now() + graceMs;
-      while ([...relays].some((r) => r.busy) && Date.now() < deadline) {
+      endIdle(false);
+      while ([...relays].some((r) => !ended.has(r)) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));
+        endIdle(false);
       }
-      for (const relay of relays) relay.abort('proxy_shutdown', 'statescope stopped while this exchange was in flight');
+      endIdle(true);
       await closed;
     },
   };

@@ -116,6 +116,8 @@ export class RelayConnection {
 
   /** Ends the connection now, recording unfinished exchanges with `outcome`. */
   abort(outcome: OutcomeCode, message: string): void {
+    // A request the client sends before it sees the close is recorded for the same reason.
+    this.failed ??= { code: outcome, message };
     this.finishAll(outcome, message);
     this.destroyBoth();
   }

@@ -1,5 +1,11 @@
 // Plain REST calls to the dashboard server, with the bearer token when there is one.
-import type { ExchangeRecord, InjectionRule, ProxyState, SnapshotResponse } from '../../../server/capture/wire-types.ts';
+import type {
+  ExchangeFilters,
+  ExchangeRecord,
+  InjectionRule,
+  ProxyState,
+  SnapshotResponse,
+} from '../../../server/capture/wire-types.ts';
 import { getToken } from './token.ts';
 
 export class ApiError extends Error {
@@ -45,4 +51,17 @@ export const clearCapture = (): Promise<unknown> => call('/api/clear', { method:
 export function exportUrl(): string {
   const token = getToken();
   return token ? `/api/export.jsonl?token=${encodeURIComponent(token)}` : '/api/export.jsonl';
+}
+
+/** HAR of what the table shows: the filters travel as query parameters of the same names. */
+export function exportHarUrl(filters: ExchangeFilters): string {
+  const params = new URLSearchParams();
+  if (filters.kind !== 'all') params.set('kind', filters.kind);
+  if (filters.status !== 'all') params.set('status', filters.status);
+  if (filters.version !== 'all') params.set('version', filters.version);
+  if (filters.text.trim() !== '') params.set('text', filters.text.trim());
+  const token = getToken();
+  if (token) params.set('token', token);
+  const query = params.toString();
+  return query ? `/api/export.har?${query}` : '/api/export.har';
 }

@@ -1,7 +1,8 @@
 // Where the proxy listens and what it forwards to, upstream health, and the global controls.
 import type { ProxyState } from '../../../server/capture/wire-types.ts';
 import { controls } from '../api/backend.ts';
-import { exportUrl } from '../api/rest.ts';
+import { exportHarUrl, exportUrl } from '../api/rest.ts';
+import { filters, isFiltering } from '../state/filters.ts';
 import { controlError, connection } from '../state/meta.ts';
 import { useSlice } from '../state/slice.ts';
 import { InjectionSwitch } from './InjectionSwitch.tsx';
@@ -9,7 +10,23 @@ import { InjectionSwitch } from './InjectionSwitch.tsx';
 export function Header({ state }: { state: ProxyState | null }) {
   const conn = useSlice(connection);
   const error = useSlice(controlError);
+  const f = useSlice(filters);
   const readOnly = state?.readOnly ?? false;
+  const exports = (
+    <>
+      <a className="button" href={exportUrl()} download>
+        Export JSONL
+      </a>
+      <a
+        className="button"
+        href={exportHarUrl(f)}
+        download
+        title={isFiltering(f) ? 'HAR 1.2 of the exchanges the current filters show' : 'HAR 1.2 of every stored exchange'}
+      >
+        Export HAR
+      </a>
+    </>
+  );
 
   return (
     <header className="app-header" role="banner">
@@ -23,7 +40,19 @@ export function Header({ state }: { state: ProxyState | null }) {
           </span>
         )}
       </div>
-      {state && (
+      {state && readOnly && (
+        <dl className="route" aria-label="Saved capture">
+          <div>
+            <dt>Saved capture</dt>
+            <dd className="mono">{state.source ?? ''}</dd>
+          </div>
+          <div>
+            <dt>Recorded from</dt>
+            <dd className="mono">{state.upstream || 'unknown'}</dd>
+          </div>
+        </dl>
+      )}
+      {state && !readOnly && (
         <dl className="route" aria-label="Proxy route">
           <div>
             <dt>Listening on</dt>
@@ -54,17 +83,15 @@ export function Header({ state }: { state: ProxyState | null }) {
             <button type="button" onClick={() => void controls.clear()}>
               Clear
             </button>
-            <a className="button" href={exportUrl()} download>
-              Export JSONL
-            </a>
+            {exports}
           </div>
         </div>
       )}
       {state && readOnly && (
         <div className="controls">
-          <a className="button" href={exportUrl()} download>
-            Export JSONL
-          </a>
+          <div className="buttons" role="group" aria-label="Export">
+            {exports}
+          </div>
         </div>
       )}
       {state?.capturePaused && (

@@ -1,16 +1,11 @@
-// Table filters as plain data, and the one predicate that applies them.
-import type { ExchangeSummary, RequestKind, VersionState } from '../../../server/capture/wire-types.ts';
+// Table filters as plain data, and the one predicate that applies them. The server applies
+// the same predicate to exports (server/capture/filters.ts, same names); a test holds the two
+// to the same answers, since ui/ may share types with the server but never code.
+import type { ExchangeFilters, ExchangeSummary, StatusFilter } from '../../../server/capture/wire-types.ts';
 import { createSlice } from './slice.ts';
 
-export type StatusFilter = 'all' | '2xx' | '400' | '404' | '423' | '5xx' | 'none';
-
-export interface Filters {
-  kind: RequestKind | 'all';
-  status: StatusFilter;
-  version: VersionState | 'all';
-  /** Matches session id or app id/hash, case-insensitive substring. */
-  text: string;
-}
+export type { StatusFilter };
+export type Filters = ExchangeFilters;
 
 export const EMPTY_FILTERS: Filters = { kind: 'all', status: 'all', version: 'all', text: '' };
 

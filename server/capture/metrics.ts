@@ -1,0 +1,181 @@
+// Prometheus metrics of a running proxy, served by the dashboard at /metrics. They live in
+// their own Registry (never prom-client's global one, so two proxies in one process, as in the
+// tests, never mix). Counters are fed through LiveCapture.tap, so they keep counting while the
+// dashboard's capture is paused; gauges are read from the capture when Prometheus scrapes.
+// Every label has a small fixed set of values: no session ids, no client addresses.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Unsubscribe } from './source.ts';
+import { OUTCOME_CODES, type ExchangeRecord, type StatsSnapshot } from './wire-types.ts';
+
+/** Sub-millisecond (loopback) to the 10 s at which ASP.NET gives up (stateNetworkTimeout). */
+export const LATENCY_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'none'] as const;
+const ERROR_REASONS = OUTCOME_CODES.filter((code) => code !== 'ok');
+
+export interface MetricsCapture {
+  tap(listener: (batch: readonly ExchangeRecord[]) => void): Unsubscribe;
+  stats(): StatsSnapshot;
+}
+
+export interface CaptureMetricsOptions {
+  capture: MetricsCapture;
+  /** statescope's version, for statescope_build_info. */
+  version: string;
+  /** Browsers connected to the dashboard's live feed, read at scrape time. */
+  dashboardClients?: () => number;
+  /** Node process metrics (process_*, nodejs_*); on by default. */
+  processMetrics?: boolean;
+}
+
+export function statusClassOf(record: ExchangeRecord): (typeof STATUS_CLASSES)[number] {
+  const status = record.reply?.status;
+  if (status === undefined) return 'none';
+  const cls = `${Math.floor(status / 100)}xx`;
+  return (STATUS_CLASSES as readonly string[]).includes(cls) ? (cls as (typeof STATUS_CLASSES)[number]) : 'none';
+}
+
+export class CaptureMetrics {
+  readonly registry = new Registry();
+  private readonly untap: Unsubscribe;
+  /** One stats() per scrape, shared by the gauges that read it. */
+  private scraped: StatsSnapshot | null = null;
+
+  private readonly exchanges: Counter<'kind' | 'status_class'>;
+  private readonly duration: Histogram<'kind'>;
+  private readonly missing: Counter;
+  private readonly injected: Counter;
+  private readonly locked: Counter;
+  private readonly errors: Counter<'reason'>;
+
+  constructor(private readonly options: CaptureMetricsOptions) {
+    const registers = [this.registry];
+    this.exchanges = new Counter({
+      name: 'statescope_exchanges_total',
+      help: 'Exchanges relayed, by operation (kind) and reply status class ("none": no reply)',
+      labelNames: ['kind', 'status_class'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'statescope_exchange_duration_seconds',
+      help: 'Time from the complete request to the end of the reply, completed exchanges only',
+      labelNames: ['kind'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.missing = new Counter({
+      name: 'statescope_replies_missing_version_header_total',
+      help: 'Replies the upstream sent without X-AspNet-Version (injected ones included)',
+      registers,
+    });
+    this.injected = new Counter({
+      name: 'statescope_version_header_injections_total',
+      help: 'Replies into which statescope inserted X-AspNet-Version',
+      registers,
+    });
+    this.locked = new Counter({
+      name: 'statescope_locked_replies_total',
+      help: '423 Locked replies (session lock contention)',
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'statescope_exchange_errors_total',
+      help: 'Exchanges that did not complete, by outcome code (upstream_* are upstream errors)',
+      labelNames: ['reason'],
+      registers,
+    });
+    // Known label values start at 0, so rate() and alerts work before the first failure.
+    for (const reason of ERROR_REASONS) this.errors.inc({ reason }, 0);
+
+    const stats = (): StatsSnapshot => (this.scraped ??= this.options.capture.stats());
+    new Gauge({
+      name: 'statescope_connections',
+      help: 'Open connections, by side (client: ASP.NET to statescope; upstream: statescope to the state server)',
+      labelNames: ['side'],
+      registers,
+      collect() {
+        const c = stats().connections;
+        this.set({ side: 'client' }, c.client);
+        this.set({ side: 'upstream' }, c.upstream);
+      },
+    });
+    new Gauge({
+      name: 'statescope_capture_stored_records',
+      help: 'Exchanges held in the capture buffer for the dashboard',
+      registers,
+      collect() {
+        this.set(stats().capture.stored);
+      },
+    });
+    new Gauge({
+      name: 'statescope_capture_stored_bytes',
+      help: 'Estimated memory used by the capture buffer',
+      registers,
+      collect() {
+        this.set(stats().capture.storedBytes);
+      },
+    });
+    // The store counts evictions itself; the counter follows it by the difference.
+    let evictedSeen = 0;
+    new Counter({
+      name: 'statescope_capture_evictions_total',
+      help: 'Exchanges evicted from the capture buffer to keep it within its bounds',
+      registers,
+      collect() {
+        const evicted = stats().capture.evicted;
+        if (evicted > evictedSeen) this.inc(evicted - evictedSeen);
+        evictedSeen = Math.max(evictedSeen, evicted);
+      },
+    });
+    new Gauge({
+      name: 'statescope_dashboard_clients',
+      help: 'Browsers connected to the dashboard live feed',
+      registers,
+      collect() {
+        this.set(options.dashboardClients?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'statescope_build_info',
+      help: 'statescope version and the Node.js version running it',
+      labelNames: ['version', 'node'],
+      registers,
+    }).set({ version: options.version, node: process.version }, 1);
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+
+    this.untap = options.capture.tap((batch) => {
+      for (const record of batch) this.observe(record);
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The text exposition of every metric, for GET /metrics. */
+  async render(): Promise<string> {
+    this.scraped = null;
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.scraped = null;
+    }
+  }
+
+  close(): void {
+    this.untap();
+    this.registry.clear();
+  }
+
+  private observe(record: ExchangeRecord): void {
+    const kind = record.request?.kind ?? 'none';
+    this.exchanges.inc({ kind, status_class: statusClassOf(record) });
+    if (record.outcome !== 'ok') this.errors.inc({ reason: record.outcome });
+    else if (record.latencyMs !== null) this.duration.observe({ kind }, record.latencyMs / 1000);
+    const reply = record.reply;
+    if (!reply) return;
+    if (!reply.versionHeader.present) this.missing.inc();
+    if (reply.injected) this.injected.inc();
+    if (reply.status === 423) this.locked.inc();
+  }
+}
