@@ -4,7 +4,7 @@
 // with capture on and no dashboard. It reports its address and answers memory queries over IPC.
 import net from 'node:net';
 import { startStateServer } from '../server/stateserver/index.ts';
-import { startApp } from '../server/cli/statescope-app.ts';
+import { APP_DEFAULTS, startApp } from '../server/cli/statescope-app.ts';
 
 const [mode, upstreamPort] = process.argv.slice(2);
 
@@ -33,19 +33,9 @@ if (mode === 'server') {
   server.listen(0, '127.0.0.1', () => send({ type: 'ready', port: (server.address() as net.AddressInfo).port }));
 } else if (mode === 'statescope') {
   const app = await startApp({
+    ...APP_DEFAULTS,
     listen: { host: '127.0.0.1', port: 0 },
     upstream: { host: '127.0.0.1', port: Number(upstreamPort) },
-    embeddedVersionHeader: '4.0.30319',
-    injection: { enabled: false, value: '4.0.30319' },
-    captureBodiesBytes: 0,
-    maxExchanges: 100_000,
-    maxCaptureBytes: 256 * 1024 * 1024,
-    connectTimeoutMs: 5000,
-    replyTimeoutMs: 10_000,
-    logFile: null,
-    logMaxBytes: 0,
-    logKeep: 5,
-    logExchanges: false,
     stdout: process.stdout,
     upstreamProbeMs: 3_600_000,
   });

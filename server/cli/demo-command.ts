@@ -4,9 +4,9 @@
 // injection on in the page makes it stop.
 import { Option, type Command } from 'commander';
 import { startScenario } from '../client/scenario.ts';
-import { DEFAULT_INJECTED_VERSION } from '../proxy/injection.ts';
 import { hostPortOption, parseHostPort, type HostPort } from './address.ts';
 import { runMainJob } from './main-job.ts';
+import { APP_DEFAULTS } from './statescope-app.ts';
 import { DEFAULT_DASHBOARD_LISTEN, DEFAULT_PROXY_LISTEN, positiveInt, positiveNumber } from './proxy-command.ts';
 
 interface DemoOptions {
@@ -38,21 +38,7 @@ errors stop. Ctrl+C ends the demo.`,
     .action(async (opts: DemoOptions) => {
       const traffic = new AbortController();
       const { app } = await runMainJob({
-        app: {
-          listen: opts.listen,
-          upstream: null,
-          embeddedVersionHeader: null,
-          injection: { enabled: false, value: DEFAULT_INJECTED_VERSION },
-          captureBodiesBytes: 0,
-          maxExchanges: 100_000,
-          maxCaptureBytes: 256 * 1024 * 1024,
-          connectTimeoutMs: 5000,
-          replyTimeoutMs: 10_000,
-          logFile: null,
-          logMaxBytes: 0,
-          logKeep: 5,
-          logExchanges: false,
-        },
+        app: { ...APP_DEFAULTS, listen: opts.listen, upstream: null, embeddedVersionHeader: null },
         dashboard: opts.dashboard,
         shutdownGraceMs: 2000,
         beforeStop: async () => traffic.abort(),

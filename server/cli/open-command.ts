@@ -9,6 +9,7 @@ import { formatHostPort, hostPortOption, parseHostPort, type HostPort } from './
 import { DEFAULT_DASHBOARD_LISTEN, positiveInt, positiveNumber } from './proxy-command.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { VERSION } from './version.ts';
+import { APP_DEFAULTS, MIB } from './statescope-app.ts';
 
 interface OpenOptions {
   dashboard: HostPort;
@@ -28,8 +29,8 @@ export function registerOpenCommand(program: Command): void {
         .default(parseHostPort(DEFAULT_DASHBOARD_LISTEN), DEFAULT_DASHBOARD_LISTEN),
     )
     .option('--token <token>', 'dashboard access token (generated when --dashboard is not loopback)')
-    .option('--max-exchanges <n>', 'exchanges kept in memory (the newest; stats count them all)', positiveInt('--max-exchanges'), 100_000)
-    .option('--max-capture-mb <mb>', 'memory ceiling of the kept exchanges, in MiB', positiveNumber('--max-capture-mb'), 256)
+    .option('--max-exchanges <n>', 'exchanges kept in memory (the newest; stats count them all)', positiveInt('--max-exchanges'), APP_DEFAULTS.maxExchanges)
+    .option('--max-capture-mb <mb>', 'memory ceiling of the kept exchanges, in MiB', positiveNumber('--max-capture-mb'), APP_DEFAULTS.maxCaptureBytes / MIB)
     .addHelpText(
       'after',
       `

@@ -4,6 +4,7 @@ import { validateInjectionValue } from '../capture/live-capture.ts';
 import { DEFAULT_INJECTED_VERSION } from '../proxy/injection.ts';
 import { hostPortOption, parseHostPort, type HostPort } from './address.ts';
 import { runMainJob } from './main-job.ts';
+import { APP_DEFAULTS, MIB } from './statescope-app.ts';
 
 export const DEFAULT_PROXY_LISTEN = '127.0.0.1:42425';
 export const DEFAULT_DASHBOARD_LISTEN = '127.0.0.1:42426';
@@ -64,8 +65,8 @@ export function registerProxyCommand(program: Command): void {
       new Option('--inject-version [value]', `insert X-AspNet-Version into replies that lack it (value default ${DEFAULT_INJECTED_VERSION})`).argParser(versionValue),
     )
     .option('--capture-bodies <bytes>', 'keep up to this many bytes of each body (session data is private: off by default)', positiveInt('--capture-bodies'), 0)
-    .option('--max-exchanges <n>', 'exchanges kept in memory for the dashboard', positiveInt('--max-exchanges'), 100_000)
-    .option('--max-capture-mb <mb>', 'memory ceiling of the kept exchanges, in MiB', positiveNumber('--max-capture-mb'), 256)
+    .option('--max-exchanges <n>', 'exchanges kept in memory for the dashboard', positiveInt('--max-exchanges'), APP_DEFAULTS.maxExchanges)
+    .option('--max-capture-mb <mb>', 'memory ceiling of the kept exchanges, in MiB', positiveNumber('--max-capture-mb'), APP_DEFAULTS.maxCaptureBytes / MIB)
     .addOption(
       new Option('--dashboard <host:port>', 'where the dashboard listens (loopback by default; other addresses require a token)')
         .argParser(hostPortOption())
@@ -74,11 +75,11 @@ export function registerProxyCommand(program: Command): void {
     .option('--no-dashboard', 'run headless: no dashboard listener')
     .option('--token <token>', 'dashboard access token (generated when --dashboard is not loopback)')
     .option('--log <file>', 'append every exchange as a JSON line to FILE')
-    .option('--log-max-mb <mb>', 'rotate the --log file when it reaches this many MiB (fractions allowed, e.g. 0.5); older files are FILE.1, FILE.2, ...', positiveNumber('--log-max-mb'), 100)
-    .option('--log-keep <n>', 'rotated log files kept (FILE.1 ... FILE.N); older ones are deleted', positiveInt('--log-keep'), 5)
+    .option('--log-max-mb <mb>', 'rotate the --log file when it reaches this many MiB (fractions allowed, e.g. 0.5); older files are FILE.1, FILE.2, ...', positiveNumber('--log-max-mb'), APP_DEFAULTS.logMaxBytes / MIB)
+    .option('--log-keep <n>', 'rotated log files kept (FILE.1 ... FILE.N); older ones are deleted', positiveInt('--log-keep'), APP_DEFAULTS.logKeep)
     .option('--log-exchanges', 'print one line per exchange on stdout')
-    .option('--upstream-timeout <seconds>', 'close the client when the upstream stays silent this long while a reply is due', positiveNumber('--upstream-timeout'), 10)
-    .option('--connect-timeout <seconds>', 'give up connecting to the upstream after this long', positiveNumber('--connect-timeout'), 5)
+    .option('--upstream-timeout <seconds>', 'close the client when the upstream stays silent this long while a reply is due', positiveNumber('--upstream-timeout'), APP_DEFAULTS.replyTimeoutMs / 1000)
+    .option('--connect-timeout <seconds>', 'give up connecting to the upstream after this long', positiveNumber('--connect-timeout'), APP_DEFAULTS.connectTimeoutMs / 1000)
     .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, let exchanges in flight finish for up to this long', positiveNumber('--shutdown-grace'), 5)
     .addHelpText(
       'after',

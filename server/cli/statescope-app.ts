@@ -37,6 +37,23 @@ export interface AppOptions {
   headHoldMs?: number;
 }
 
+export const MIB = 1024 * 1024;
+
+/** Defaults shared by the CLI commands, the benchmarks and the tests. */
+export const APP_DEFAULTS = {
+  embeddedVersionHeader: '4.0.30319' as string | null,
+  injection: { enabled: false, value: '4.0.30319' },
+  captureBodiesBytes: 0,
+  maxExchanges: 100_000,
+  maxCaptureBytes: 256 * MIB,
+  connectTimeoutMs: 5000,
+  replyTimeoutMs: 10_000,
+  logFile: null as string | null,
+  logMaxBytes: 100 * MIB,
+  logKeep: 5,
+  logExchanges: false,
+} satisfies Partial<AppOptions>;
+
 export interface RunningApp {
   proxy: RunningProxy;
   capture: LiveCapture;

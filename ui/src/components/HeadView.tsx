@@ -17,12 +17,15 @@ export function HeadView({ head, label, injectedLine }: Props) {
         <Fragment key={i}>
           <Line text={line} />
           {i === 0 && injectedLine !== undefined && (
-            <span className="injected-line" title="Added by statescope; the upstream reply did not have it">
-              {injectedLine}
-              <Eol text="\r\n" />
-              <span className="injected-label"> ← injected by statescope</span>
+            <>
+              <span className="injected-line" title="Added by statescope; the upstream reply did not have it">
+                {injectedLine}
+                <Eol text={'\r\n'} />
+                <span className="injected-label"> ← injected by statescope</span>
+              </span>
+              {/* The line break goes after the inline-block, or the next line runs on beside it. */}
               {'\n'}
-            </span>
+            </>
           )}
         </Fragment>
       ))}
