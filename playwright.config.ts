@@ -1,6 +1,7 @@
 // End-to-end tests of the live dashboard: the real `statescope` CLI on free ports, real
 // traffic from `statescope load`, the built UI (npm run build:ui) in Debian's chromium.
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from './test/chromium.ts';
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -17,19 +18,6 @@ export default defineConfig({
     headless: true,
     viewport: { width: 1440, height: 900 },
     trace: 'off',
-    launchOptions: {
-      // Browser downloads do not work here: use the system chromium. Without the
-      // background-networking flags its connections get refused on this machine.
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
 });

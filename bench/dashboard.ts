@@ -8,7 +8,7 @@
 //
 // statescope runs in this process (startApp + startDashboard, embedded upstream, free ports);
 // the load generator (bench/dashboard-load.ts) is a child process of raw TCP clients; the
-// page runs in Debian's chromium (/usr/bin/chromium, or CHROMIUM=path). Build the UI first
+// page runs in Debian's chromium (/usr/bin/chromium, or CHROMIUM_PATH=path). Build the UI first
 // (npm run build:ui). Exit code: 0 when the targets are met, 1 when not, 2 on a setup error.
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,9 +18,10 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { chromium, type Browser, type CDPSession, type Page } from '@playwright/test';
 import { startDashboard, type Dashboard } from '../server/dashboard/index.ts';
-import { startApp, type RunningApp } from '../server/cli/statescope-app.ts';
+import { APP_DEFAULTS, startApp, type RunningApp } from '../server/cli/statescope-app.ts';
 import type { LoadTick } from './dashboard-load.ts';
 import { installPageProbes, readPageProbes, summarisePage, type PageProbes } from './dashboard-page.ts';
+import { chromiumLaunchOptions } from '../test/chromium.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;
@@ -46,7 +47,6 @@ function numberOption(name: string, env: string, fallback: number): number {
 const DURATION_S = numberOption('duration', 'DURATION', 60);
 const RATE = numberOption('rate', 'RATE', 5000);
 const CONNECTIONS = Math.round(numberOption('connections', 'CONNECTIONS', 24));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const TARGET_FPS = 30;
 const MEMORY_BUDGET_MIB = 50;
 const MAX_EXCHANGES = 100_000; // the CLI's default --max-exchanges
@@ -161,39 +161,18 @@ async function main(): Promise<number> {
   let load: ReturnType<typeof startLoad> | null = null;
   try {
     app = await startApp({
+      ...APP_DEFAULTS,
       listen: { host: '127.0.0.1', port: 0 },
       upstream: null,
-      embeddedVersionHeader: '4.0.30319',
-      injection: { enabled: false, value: '4.0.30319' },
-      captureBodiesBytes: 0,
       maxExchanges: MAX_EXCHANGES,
-      maxCaptureBytes: 256 * MiB,
-      connectTimeoutMs: 5000,
-      replyTimeoutMs: 10_000,
-      logFile: null,
-      logMaxBytes: 100 * MiB,
-      logKeep: 5,
-      logExchanges: false,
       stdout: process.stdout,
       notice: (line) => log(`statescope: ${line}`),
     });
     dashboard = await startDashboard({ host: '127.0.0.1', port: 0, source: app.capture });
-    const proxyPort = Number(app.proxy.address.slice(app.proxy.address.lastIndexOf(':') + 1));
+    const proxyPort = app.proxy.port;
     log(`statescope proxy ${app.proxy.address} -> ${app.upstreamLabel}; dashboard ${dashboard.url}`);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await chromium.launch(chromiumLaunchOptions);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     await installPageProbes(page);
