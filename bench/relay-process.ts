@@ -13,7 +13,11 @@ function send(message: unknown): void {
 }
 
 process.on('message', (msg: { type: string }) => {
-  if (msg.type === 'memory') send({ type: 'memory', memory: process.memoryUsage() });
+  if (msg.type === 'memory') {
+    // Measure what is live, not garbage the collector has not got round to yet.
+    (globalThis as { gc?: () => void }).gc?.();
+    send({ type: 'memory', memory: process.memoryUsage() });
+  }
   if (msg.type === 'exit') process.exit(0);
 });
 process.on('disconnect', () => process.exit(0));
@@ -38,6 +42,7 @@ if (mode === 'server') {
     upstream: { host: '127.0.0.1', port: Number(upstreamPort) },
     stdout: process.stdout,
     upstreamProbeMs: 3_600_000,
+    maxExchanges: Number(process.env.BENCH_STORE ?? APP_DEFAULTS.maxExchanges),
   });
   send({ type: 'ready', port: app.proxy.port });
 } else {

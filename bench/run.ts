@@ -25,6 +25,7 @@ interface Child {
 function spawnChild(mode: string, upstreamPort?: number): Promise<Child> {
   const child = fork(path.join(ROOT, 'server', 'cli', 'run-ts.mjs'), [path.join(ROOT, 'bench', 'relay-process.ts'), mode, String(upstreamPort ?? '')], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: ['--expose-gc'],
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -130,11 +131,11 @@ async function main(): Promise<void> {
   await sampling;
   const end = await scope.memory();
   samples.push({ at: memoryRun.requests, rss: end.rss, heap: end.heapUsed });
-  for (const s of samples) console.log(`  after ${s.at.toLocaleString('en-US').padStart(9)} exchanges  RSS ${mib(s.rss).padStart(10)}  heap ${mib(s.heap).padStart(10)}`);
+  for (const s of samples) console.log(`  after ${s.at.toLocaleString('en-US').padStart(9)} exchanges  RSS ${mib(s.rss).padStart(10)}  live heap ${mib(s.heap).padStart(10)} (after a full GC)`);
   const afterFill = samples.find((s) => s.at >= 200_000) ?? samples[0]!;
   const peak = Math.max(...samples.map((s) => s.rss));
   const growth = end.rss - afterFill.rss;
-  console.log(`  RSS ceiling ${mib(peak)}; from ${afterFill.at.toLocaleString('en-US')} exchanges (store full) to the end: ${growth >= 0 ? '+' : ''}${mib(growth)} ${Math.abs(growth) < 64 * 1024 * 1024 ? 'FLAT' : 'GROWING'}`);
+  console.log(`  RSS ceiling ${mib(peak)}; from ${afterFill.at.toLocaleString('en-US')} exchanges (store full) to the end: ${growth >= 0 ? '+' : ''}${mib(growth)} ${growth < 64 * 1024 * 1024 ? 'FLAT' : 'GROWING'}`);
   console.log(`  ${memoryRun.requests.toLocaleString('en-US')} exchanges in ${fmt((Date.now() - started) / 1000, 1)} s, ${memoryRun.errors} errors`);
 
   for (const c of [scope, pipe, server]) c.process.kill();

@@ -93,7 +93,7 @@ function requestFrom(request: Json, url: string): RequestRecord {
   const raw = isString(request._head)
     ? Buffer.from(request._head, 'latin1')
     : serializeRequestHead({ verb, target, version, headers });
-  const head: RequestHead = { kind: 'request', verb, target, version, headers, contentLength: bodySize, raw };
+  const head: RequestHead = { kind: 'request', verb, target, version, headers, contentLength: bodySize, raw, text: raw.toString('latin1') };
   const record = buildRequestRecord(head);
   const postData = request.postData;
   if (isObject(postData) && isString(postData.text)) {
@@ -129,6 +129,7 @@ function replyFrom(response: Json, injected: boolean): ReplyRecord {
     bodyLength: bodySize,
     contentLength: contentLength === undefined || Number.isNaN(contentLength) ? null : contentLength,
     raw,
+    text: raw.toString('latin1'),
   };
   const record = buildReplyRecord(head, injectedLine);
   if (isString(content.text)) {

@@ -202,7 +202,9 @@ abstract class Framer<H extends MessageHead> {
   }
 
   private parseHead(raw: Buffer): H | ProtocolError {
-    const lines = raw.toString('latin1', 0, raw.length - 4).split('\r\n');
+    // One decode per head: `text` is kept on the head (records and displays reuse it).
+    const text = raw.toString('latin1');
+    const lines = text.slice(0, -4).split('\r\n');
     const start = this.parseStartLine(lines[0]!);
     if (start === null) return protocolError(this.startLineError(), 'malformed start line', this.consumed);
     if (lines.length - 1 > this.limits.maxHeaders) {
@@ -227,7 +229,7 @@ abstract class Framer<H extends MessageHead> {
     if (length !== null && length > this.limits.maxBodyBytes) {
       return protocolError('body_too_large', `Content-Length ${length} exceeds ${this.limits.maxBodyBytes}`, this.consumed);
     }
-    return this.buildHead(start, headers, length, raw);
+    return this.buildHead(start, headers, length, raw, text);
   }
 
   private plausibleStart(held: Buffer): boolean {
@@ -238,7 +240,7 @@ abstract class Framer<H extends MessageHead> {
 
   protected abstract startLineError(): ProtocolErrorCode;
   protected abstract parseStartLine(line: string): string[] | null;
-  protected abstract buildHead(start: string[], headers: RawHeader[], contentLength: number | null, raw: Buffer): H;
+  protected abstract buildHead(start: string[], headers: RawHeader[], contentLength: number | null, raw: Buffer, text: string): H;
   protected abstract bodyLengthOf(head: H): number;
 }
 
@@ -263,9 +265,9 @@ export class RequestFramer extends Framer<RequestHead> {
     const m = REQUEST_LINE.exec(line);
     return m ? [m[1]!, m[2]!, m[3]!] : null;
   }
-  protected buildHead(start: string[], headers: RawHeader[], contentLength: number | null, raw: Buffer): RequestHead {
+  protected buildHead(start: string[], headers: RawHeader[], contentLength: number | null, raw: Buffer, text: string): RequestHead {
     const [verb, target, version] = start as [string, string, string];
-    return { kind: 'request', verb, target, version, headers, contentLength: contentLength ?? 0, raw };
+    return { kind: 'request', verb, target, version, headers, contentLength: contentLength ?? 0, raw, text };
   }
   protected bodyLengthOf(head: RequestHead): number {
     return head.contentLength;
@@ -288,7 +290,7 @@ export class ResponseFramer extends Framer<ResponseHead> {
     const m = STATUS_LINE.exec(line);
     return m ? [m[1] ?? '', m[2]!, m[3] ?? ''] : null;
   }
-  protected buildHead(start: string[], headers: RawHeader[], contentLength: number | null, raw: Buffer): ResponseHead {
+  protected buildHead(start: string[], headers: RawHeader[], contentLength: number | null, raw: Buffer, text: string): ResponseHead {
     const [protocol, status, reason] = start as [string, string, string];
     const verb = this.awaiting.shift();
     return {
@@ -300,6 +302,7 @@ export class ResponseFramer extends Framer<ResponseHead> {
       contentLength,
       bodyLength: verb === 'HEAD' ? 0 : (contentLength ?? 0),
       raw,
+      text,
     };
   }
   protected bodyLengthOf(head: ResponseHead): number {

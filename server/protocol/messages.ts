@@ -13,6 +13,8 @@ export interface RequestHead {
   /** Body length from Content-Length; 0 when absent (bodiless request). */
   contentLength: number;
   raw: Buffer;
+  /** `raw` decoded as latin1 (one byte, one char): the head as text, exactly. */
+  text: string;
 }
 
 export interface ResponseHead {
@@ -27,6 +29,8 @@ export interface ResponseHead {
   /** Content-Length as sent, or null when the header is absent. */
   contentLength: number | null;
   raw: Buffer;
+  /** `raw` decoded as latin1 (one byte, one char): the head as text, exactly. */
+  text: string;
 }
 
 export type MessageHead = RequestHead | ResponseHead;
