@@ -2,7 +2,10 @@
 // `import type` only). Everything here is plain JSON: it travels over REST and the ws feed,
 // and is what the JSONL log writes.
 
-/** One catalogue of outcome codes, used by records, logs, metrics labels and UI badges. */
+/**
+ * One catalogue of outcome codes, used by records, logs, metrics labels and UI badges (their
+ * words for people are in ui/src/outcome-text.ts; a Record over this type keeps them complete).
+ */
 export const OUTCOME_CODES = [
   'ok',
   'upstream_refused', // connect refused: nothing listens there
@@ -15,16 +18,6 @@ export const OUTCOME_CODES = [
 ] as const;
 export type OutcomeCode = (typeof OUTCOME_CODES)[number];
 
-export const OUTCOME_TEXT: Record<OutcomeCode, string> = {
-  ok: 'OK',
-  upstream_refused: 'Upstream refused the connection',
-  upstream_unreachable: 'Upstream unreachable',
-  upstream_timeout: 'Upstream timed out',
-  upstream_reset: 'Upstream closed mid-exchange',
-  client_reset: 'Client closed mid-exchange',
-  unparseable: 'Unparseable bytes (relayed raw)',
-  proxy_shutdown: 'statescope shut down',
-};
 
 export type RequestKind =
   | 'Get'

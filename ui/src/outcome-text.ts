@@ -1,6 +1,5 @@
-// Words for outcome codes. ui/ may share only types with server/, so the catalogue's texts are
-// restated here; typing it as Record<OutcomeCode, …> makes the compiler flag a new code.
-// Keep in step with OUTCOME_TEXT in server/capture/wire-types.ts.
+// Words for the outcome codes of server/capture/wire-types.ts. Typing it as
+// Record<OutcomeCode, …> makes the compiler flag a code added there without words here.
 import type { OutcomeCode } from '../../server/capture/wire-types.ts';
 
 export const OUTCOME_TEXT: Record<OutcomeCode, string> = {
