@@ -13,7 +13,8 @@ import {
   type ResponseHead,
 } from '../protocol/index.ts';
 import { BodyCapture, buildReplyRecord, buildRequestRecord } from '../capture/record-builder.ts';
-import type { ExchangeRecord, InjectionRule, OutcomeCode, RequestRecord, ReplyRecord } from '../capture/wire-types.ts';
+import { newPendingExchange, recordOf, type ConnectionIdentity, type PendingExchange } from './pending-exchange.ts';
+import type { ExchangeRecord, InjectionRule, OutcomeCode } from '../capture/wire-types.ts';
 import { applyInjection } from './injection.ts';
 import { SocketWriter } from './socket-writer.ts';
 import { upstreamFailureOf } from './upstream-errors.ts';
@@ -44,19 +45,10 @@ export interface RelayHooks {
 
 const CLIENT_GONE = 'the client closed the connection before the exchange was complete';
 
-interface PendingExchange {
-  startedAt: number;
-  t0: number;
-  request: RequestRecord | null;
-  requestBody: BodyCapture | null;
-  firstByteAt: number | null;
-  reply: ReplyRecord | null;
-  replyBody: BodyCapture | null;
-  done: boolean;
-}
 
 export class RelayConnection {
   readonly clientLabel: string;
+  private readonly identity: ConnectionIdentity;
   private readonly upstream: net.Socket;
   private readonly toUpstream: SocketWriter;
   private readonly toClient: SocketWriter;
@@ -82,6 +74,7 @@ export class RelayConnection {
     private readonly hooks: RelayHooks,
   ) {
     this.clientLabel = `${client.remoteAddress ?? '?'}:${client.remotePort ?? 0}`.replace(/^::ffff:/, '');
+    this.identity = { connectionId, client: this.clientLabel, upstream: options.upstreamLabel };
     client.setNoDelay(true);
     this.upstream = net.connect({ host: options.upstreamHost, port: options.upstreamPort, allowHalfOpen: true });
     this.upstream.setNoDelay(true);
@@ -203,17 +196,9 @@ export class RelayConnection {
   private onRequestHead(head: RequestHead): void {
     if (!this.failed) this.toUpstream.push(this.requestHeadFlushed > 0 ? head.raw.subarray(this.requestHeadFlushed) : head.raw);
     this.requestHeadFlushed = 0;
-    const capture = this.options.captureBodiesBytes > 0 ? new BodyCapture(this.options.captureBodiesBytes) : null;
-    this.pending.push({
-      startedAt: Date.now(),
-      t0: performance.now(),
-      request: buildRequestRecord(head),
-      requestBody: head.contentLength > 0 ? capture : null,
-      firstByteAt: null,
-      reply: null,
-      replyBody: null,
-      done: false,
-    });
+    const exchange = newPendingExchange(buildRequestRecord(head));
+    if (head.contentLength > 0 && this.options.captureBodiesBytes > 0) exchange.requestBody = new BodyCapture(this.options.captureBodiesBytes);
+    this.pending.push(exchange);
     this.replies.expectReplyTo(head.verb);
     if (this.failed) {
       this.finishAll(this.failed.code, this.failed.message);
@@ -247,7 +232,7 @@ export class RelayConnection {
     let exchange = this.pending[0];
     if (!exchange) {
       // A reply nobody asked for: forward it and record it as such.
-      exchange = this.orphanExchange();
+      exchange = newPendingExchange(null);
       this.pending.push(exchange);
     }
     let line: string | null = null;
@@ -284,7 +269,7 @@ export class RelayConnection {
     this.upstream.setTimeout(0);
     const message = `${side} sent bytes that are not of this protocol (${error.code}: ${error.message}) at byte ${error.offset}; relaying the rest of the connection raw`;
     if (this.pending.length > 0) this.finishAll('unparseable', message);
-    else this.hooks.record(this.buildRecord(this.orphanExchange(), 'unparseable', message));
+    else this.hooks.record(recordOf(this.identity, newPendingExchange(null), 'unparseable', message));
   }
 
   private upstreamFailure(code: OutcomeCode, message: string): void {
@@ -300,7 +285,7 @@ export class RelayConnection {
     }
     // No request yet (typical for a refused connect): wait briefly for it, to name it in the record.
     this.graceTimer = setTimeout(() => {
-      this.hooks.record(this.buildRecord(this.orphanExchange(), code, message));
+      this.hooks.record(recordOf(this.identity, newPendingExchange(null), code, message));
       this.destroyBoth();
     }, this.options.failureGraceMs);
   }
@@ -312,32 +297,9 @@ export class RelayConnection {
   private finish(exchange: PendingExchange, outcome: OutcomeCode, message?: string): void {
     if (exchange.done) return;
     exchange.done = true;
-    this.hooks.record(this.buildRecord(exchange, outcome, message));
+    this.hooks.record(recordOf(this.identity, exchange, outcome, message));
   }
 
-  private buildRecord(exchange: PendingExchange, outcome: OutcomeCode, message?: string): ExchangeRecord {
-    const now = performance.now();
-    if (exchange.request && exchange.requestBody) exchange.requestBody.applyTo(exchange.request);
-    if (exchange.reply && exchange.replyBody) exchange.replyBody.applyTo(exchange.reply);
-    const record: ExchangeRecord = {
-      id: 0,
-      connectionId: this.connectionId,
-      client: this.clientLabel,
-      upstream: this.options.upstreamLabel,
-      startedAt: exchange.startedAt,
-      firstByteMs: exchange.firstByteAt === null ? null : round3(exchange.firstByteAt - exchange.t0),
-      latencyMs: round3(now - exchange.t0),
-      request: exchange.request,
-      reply: exchange.reply,
-      outcome,
-    };
-    if (message !== undefined) record.error = message;
-    return record;
-  }
-
-  private orphanExchange(): PendingExchange {
-    return { startedAt: Date.now(), t0: performance.now(), request: null, requestBody: null, firstByteAt: null, reply: null, replyBody: null, done: false };
-  }
 
   // --- partial heads -------------------------------------------------------------------
 
@@ -375,8 +337,4 @@ export class RelayConnection {
     if (!this.upstream.destroyed) this.upstream.destroy();
     this.toClient.end();
   }
-}
-
-function round3(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
