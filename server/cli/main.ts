@@ -1,6 +1,7 @@
 // The `statescope` command: one commander program, one module per subcommand.
 import { Command } from 'commander';
 import { VERSION } from './version.ts';
+import { describeStartupError } from './startup-error.ts';
 import { registerLoadCommand } from './load-command.ts';
 import { registerProxyCommand } from './proxy-command.ts';
 import { registerCheckCommand } from './check-command.ts';
@@ -23,4 +24,10 @@ registerDemoCommand(program);
 registerServerCommand(program);
 registerOpenCommand(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Start-up failures (a port in use, an address not on this machine) get one clear line.
+  process.stderr.write(`statescope: ${describeStartupError(err)}\n`);
+  process.exitCode = 1;
+}

@@ -11,6 +11,7 @@ import {
   type RunningStateServer,
 } from '../stateserver/index.ts';
 import { formatHostPort, hostPortOption, type HostPort } from './address.ts';
+import { onShutdownSignal } from './shutdown.ts';
 
 interface ServerCommandOptions {
   listen: HostPort;
@@ -96,19 +97,10 @@ export function registerServerCommand(program: Command): void {
 }
 
 function stopOnSignal(server: RunningStateServer): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    // A second Ctrl+C means "now", even if closing is somehow stuck.
-    if (stopping) process.exit(130);
-    stopping = true;
-    void server.close().then(() => {
-      console.log(`statescope state server stopped (${signal})`);
-      // Nothing of ours is left running; the timer only guards against someone else's handle.
-      setTimeout(() => process.exit(0), 3000).unref();
-    });
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  onShutdownSignal(async (signal) => {
+    await server.close();
+    console.log(`statescope state server stopped (${signal})`);
+  });
 }
 
 function parseSeconds(value: string): number {

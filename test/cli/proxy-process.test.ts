@@ -61,3 +61,19 @@ it('rejects bad arguments with a clear message', async () => {
     expect(proc.stderr()).toMatch(message);
   }
 });
+
+it('a port in use gives one clear line and exit code 1, not a stack trace', async () => {
+  const net = await import('node:net');
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    proc = startCli(['--listen', `127.0.0.1:${port}`, '--no-dashboard']);
+    const code = await new Promise((r) => proc!.child.once('exit', r));
+    expect(code).toBe(1);
+    expect(proc.stderr()).toMatch(new RegExp(`statescope: cannot listen on 127\\.0\\.0\\.1:${port}: the address is in use`));
+    expect(proc.stderr()).not.toMatch(/\n\s+at /);
+  } finally {
+    blocker.close();
+  }
+});
