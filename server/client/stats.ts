@@ -72,6 +72,8 @@ export interface ErrorEvent {
   kind: OperationKind;
   code: string;
   phase?: string;
+  /** Status of the reply when there was one (a version error follows a complete reply). */
+  status?: number;
   /** App restarts before the failing request was made (0 = the initial AppDomain). */
   generation: number;
   /** ms since the app (re)started when the request was made. */
@@ -112,7 +114,7 @@ export class ScenarioStats {
     this.latency.record(latencyMs);
   }
 
-  recordError(kind: OperationKind, error: unknown, latencyMs: number, event: Omit<ErrorEvent, 'kind' | 'code' | 'phase'>): void {
+  recordError(kind: OperationKind, error: unknown, latencyMs: number, event: Omit<ErrorEvent, 'kind' | 'code' | 'phase' | 'status'>): void {
     const clientError = error instanceof StateClientError ? error : null;
     // A version error or a 400 still had a reply; only transport failures have none.
     const status = clientError?.status;
@@ -126,7 +128,9 @@ export class ScenarioStats {
     entry.count++;
     this.errors.set(key, entry);
     this.errorTotal++;
-    if (this.errorEvents.length < MAX_ERROR_EVENTS) this.errorEvents.push({ ...event, kind, code, ...(phase ? { phase } : {}) });
+    if (this.errorEvents.length < MAX_ERROR_EVENTS) {
+      this.errorEvents.push({ ...event, kind, code, ...(phase ? { phase } : {}), ...(status !== undefined ? { status } : {}) });
+    }
   }
 
   operationCounts(): Record<string, Record<string, number>> {

@@ -49,8 +49,14 @@ describe('scenario runner', () => {
     // Right after the start: at most one lock poll (500 ms) late, never later in the app's life.
     for (const e of report.errorEvents) expect(e.msSinceAppStart).toBeLessThan(800);
     // A failed GetExclusive took a lock and lost the cookie; waiting pages broke it (notes §7.4.7).
-    expect(report.pages.lockWaits).toBeGreaterThan(0);
-    expect(report.pages.staleLocksReleased).toBeGreaterThanOrEqual(1);
+    // Only a GetExclusive that got its item (200) leaves such a lock (a 404, or a Set or Release
+    // that happens to be first after a restart, does not), and breaking it needs
+    // executionTimeout (1 s) to pass before the run ends.
+    const lockingFailure = report.errorEvents.some((e) => e.kind === 'GetExclusive' && e.status === 200 && e.atMs < 1500);
+    if (lockingFailure) {
+      expect(report.pages.lockWaits).toBeGreaterThan(0);
+      expect(report.pages.staleLocksReleased).toBeGreaterThanOrEqual(1);
+    }
     expect(report.pages.completed).toBeGreaterThan(100);
     expect(report.operations['GetExclusive']?.['200']).toBeGreaterThan(100);
     expect(report.latencyMs.count).toBeGreaterThan(0);
