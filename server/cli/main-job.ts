@@ -17,7 +17,9 @@ export interface MainJobOptions {
 }
 
 export async function runMainJob(options: MainJobOptions): Promise<{ app: RunningApp; dashboard: Dashboard | null }> {
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  // The banner goes out in one write, so a reader of stdout never sees half of it.
+  const banner: string[] = [];
+  const say = (line: string) => banner.push(line);
   const app = await startApp({ ...options.app, stdout: process.stdout, notice: (line) => process.stderr.write(`statescope: ${line}\n`) });
   let dashboard: Dashboard | null = null;
   if (options.dashboard) {
@@ -54,6 +56,7 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
     say(`  Prometheus metrics: ${new URL(dashboard.url).origin}/metrics${auth}`);
   }
   if (options.app.logFile) say(`statescope log: ${options.app.logFile}`);
+  process.stdout.write(banner.join('\n') + '\n');
 
   onShutdownSignal(async (signal) => {
     process.stderr.write(`statescope: ${signal}, letting exchanges in flight finish (up to ${options.shutdownGraceMs / 1000} s)\n`);

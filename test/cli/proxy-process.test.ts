@@ -17,6 +17,7 @@ it('headless: one line per exchange on stdout and a JSONL log flushed on SIGTERM
   const dir = mkdtempSync(path.join(os.tmpdir(), 'statescope-'));
   const log = path.join(dir, 'capture.jsonl');
   proc = startCli(['--listen', '127.0.0.1:0', '--no-dashboard', '--no-embedded-version-header', '--log-exchanges', '--log', log]);
+  await proc.waitForOutput(/statescope log: .*\n/); // the banner's last line
   const [, port] = await proc.waitForOutput(/proxy listening on 127\.0\.0\.1:(\d+), forwarding to 127\.0\.0\.1:\d+ \(embedded state server, no X-AspNet-Version header\)/);
   expect(proc.stdout()).toContain(`stateConnectionString="tcpip=127.0.0.1:${port}"`);
   expect(proc.stdout()).toContain('dashboard: off');
@@ -41,6 +42,7 @@ it('headless: one line per exchange on stdout and a JSONL log flushed on SIGTERM
 
 it('--inject-version fixes the failure for the emulator', async () => {
   proc = startCli(['--listen', '127.0.0.1:0', '--no-dashboard', '--no-embedded-version-header', '--inject-version', '--log-exchanges']);
+  await proc.waitForOutput(/statescope dashboard: off.*\n/); // the banner's last line
   const [, port] = await proc.waitForOutput(/proxy listening on 127\.0\.0\.1:(\d+)/);
   expect(proc.stdout()).toContain('injecting X-AspNet-Version: 4.0.30319');
   const client = createStateClient({ host: '127.0.0.1', port: Number(port) });
