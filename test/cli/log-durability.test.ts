@@ -7,11 +7,12 @@ import { afterEach, expect, it } from 'vitest';
 import { createStateClient, newSessionId, type StateClient } from '../../server/client/index.ts';
 import type { ExchangeRecord, RequestKind } from '../../server/capture/wire-types.ts';
 import { startCli, type CliProcess } from '../helpers/cli.ts';
-import { connectRawClient, startScriptedUpstream, waitFor, type ScriptedUpstream } from '../helpers/net-peers.ts';
+import { connectRawClient, waitFor } from '../helpers/net-peers.ts';
+import { startRawServer, type RawServer } from '../helpers/raw-server.ts';
 import { transcript } from '../helpers/transcripts.ts';
 
 let proc: CliProcess | null = null;
-let upstream: ScriptedUpstream | null = null;
+let upstream: RawServer | null = null;
 afterEach(async () => {
   await proc?.stop('SIGKILL');
   await upstream?.close();
@@ -131,9 +132,9 @@ it('--log-keep bounds the rotated files', async () => {
 
 it('an exchange in flight at SIGTERM completes: the client gets its reply, the log has it ok', async () => {
   const reply = transcript('05').response.bytes;
-  upstream = await startScriptedUpstream((_head, _body, _i, socket) => {
+  upstream = await startRawServer((_request, _i, socket) => {
     setTimeout(() => socket.write(reply), 300);
-    return null;
+    return 'hang';
   });
   const log = tempLog();
   const port = await startProxy(['--log', log, '--upstream', `127.0.0.1:${upstream.port}`, '--shutdown-grace', '5']);

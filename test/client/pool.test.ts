@@ -2,7 +2,8 @@
 // requests, idle sockets disposed by the tick timer, dead pooled sockets replaced.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStateClient, type StateClient } from '../../server/client/index.ts';
-import { OK_V4, sleep, startRawServer, waitFor, type RawServer } from './raw-server.ts';
+import { waitFor } from '../helpers/net-peers.ts';
+import { OK_V4, sleep, startRawServer, type RawServer } from '../helpers/raw-server.ts';
 
 const SID = 'cccccccccccccccccccccccc';
 
@@ -62,7 +63,7 @@ describe('connection pool', () => {
     await sleep(30);
     expect(server.open()).toBe(1);
     // Disposed on the second tick after its return: between 100 and 200 ms idle.
-    expect(await waitFor(() => server!.closedByClient() === 1, 2000)).toBe(true);
+    await waitFor(() => server!.closedByClient() === 1, 2000, 'the client to close its socket');
     expect(client.poolStats()).toMatchObject({ idle: 0, expired: 1 });
     await client.get(SID);
     expect(server.accepted()).toBe(2);
@@ -96,11 +97,11 @@ describe('connection pool', () => {
     client = createStateClient({ host: '127.0.0.1', port: server.port });
     await client.get(SID);
     client.restartApp();
-    expect(await waitFor(() => server!.closedByClient() === 1)).toBe(true);
+    await waitFor(() => server!.closedByClient() === 1, 2000, 'the client to close its socket');
     await client.get(SID);
     expect(server.accepted()).toBe(2);
     await client.close();
-    expect(await waitFor(() => server!.closedByClient() === 2)).toBe(true);
+    await waitFor(() => server!.closedByClient() === 2, 2000, 'the client to close its socket');
     await expect(client.get(SID)).rejects.toThrow('closed');
   });
 });

@@ -14,7 +14,7 @@ import {
   type WireEvent,
 } from '../../server/client/index.ts';
 import { loadTranscripts, transcript } from '../helpers/transcripts.ts';
-import { startRawServer, type RawServer } from './raw-server.ts';
+import { startRawServer, type RawServer } from '../helpers/raw-server.ts';
 
 const { common } = loadTranscripts();
 const sessionId = common.sessionId;

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStateClient, StateClientError, type StateClient } from '../../server/client/index.ts';
-import { reply, startRawServer, type RawServer } from './raw-server.ts';
+import { reply, startRawServer, type RawServer } from '../helpers/raw-server.ts';
 
 const SID = 'bbbbbbbbbbbbbbbbbbbbbbbb';
 

@@ -2,7 +2,7 @@
 // send X-AspNet-Version: fails once per partition, after the server executed the request.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStateClient, NEED_V2_STATE_SERVER, StateClientError, type StateClient } from '../../server/client/index.ts';
-import { reply, startRawServer, type RawServer } from './raw-server.ts';
+import { reply, startRawServer, type RawServer } from '../helpers/raw-server.ts';
 
 const SID = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 

@@ -1,64 +1,8 @@
-// Real-socket peers for tests: a scripted upstream that answers framed requests, and a raw
-// client that sends bytes and reads framed replies. They record every byte they see, so tests
-// can compare what each side sent with what the other side received.
+// Real-socket helpers for tests: a raw client that sends bytes and reads framed replies (it
+// records every byte it receives), polling, and a port nothing listens on. The scripted
+// state-server peer is in raw-server.ts.
 import net from 'node:net';
-import { RequestFramer, ResponseFramer, type RequestHead, type ResponseHead } from '../../server/protocol/index.ts';
-
-export interface ScriptedUpstream {
-  port: number;
-  /** Every byte received, across all connections, per connection in order. */
-  received: Buffer[][];
-  sent: Buffer[][];
-  connections: number;
-  close(): Promise<void>;
-}
-
-/** Answers each complete request with `reply(head, body, index)`; null = say nothing. */
-export async function startScriptedUpstream(
-  reply: (head: RequestHead, body: Buffer, index: number, socket: net.Socket) => Buffer | null,
-): Promise<ScriptedUpstream> {
-  const sockets = new Set<net.Socket>();
-  const state: ScriptedUpstream = { port: 0, received: [], sent: [], connections: 0, close: async () => {} };
-  let index = 0;
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    state.connections++;
-    const received: Buffer[] = [];
-    const sent: Buffer[] = [];
-    state.received.push(received);
-    state.sent.push(sent);
-    let head: RequestHead | null = null;
-    let body: Buffer[] = [];
-    const framer = new RequestFramer({
-      onHead: (h) => {
-        head = h;
-        body = [];
-      },
-      onBody: (c) => body.push(Buffer.from(c)),
-      onMessageEnd: () => {
-        const out = reply(head!, Buffer.concat(body), index++, socket);
-        if (out && !socket.destroyed) {
-          sent.push(out);
-          socket.write(out);
-        }
-      },
-      onError: () => socket.destroy(),
-    });
-    socket.on('data', (chunk: Buffer) => {
-      received.push(Buffer.from(chunk));
-      framer.push(chunk);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.port = (server.address() as net.AddressInfo).port;
-  state.close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  return state;
-}
+import { ResponseFramer, type ResponseHead } from '../../server/protocol/index.ts';
 
 export interface RawClient {
   socket: net.Socket;

@@ -3,12 +3,13 @@
 // arrives intact.
 import net from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { startScriptedUpstream, waitFor, type ScriptedUpstream } from '../helpers/net-peers.ts';
+import { waitFor } from '../helpers/net-peers.ts';
+import { startRawServer, type RawServer } from '../helpers/raw-server.ts';
 import { startTestApp, type TestApp } from '../helpers/proxy-app.ts';
 import { transcript } from '../helpers/transcripts.ts';
 
 let app: TestApp;
-let upstream: ScriptedUpstream;
+let upstream: RawServer;
 afterEach(async () => {
   await app?.close(0);
   await upstream?.close();
@@ -17,7 +18,7 @@ afterEach(async () => {
 it('pushes back on the upstream while the client is not reading', async () => {
   const BODY = 48 * 1024 * 1024;
   let upstreamSocket: net.Socket | null = null;
-  upstream = await startScriptedUpstream((_h, _b, _i, socket) => {
+  upstream = await startRawServer((_request, _i, socket) => {
     upstreamSocket = socket;
     const head = Buffer.from(`200 OK\r\nX-AspNet-Version: 4.0.30319\r\nLockCookie: 2\r\nTimeout: 20\r\nCache-Control: private\r\nContent-Length: ${BODY}\r\n\r\n`, 'latin1');
     return Buffer.concat([head, Buffer.alloc(BODY, 0x5a)]);

@@ -1,12 +1,13 @@
 // Every transcript through the proxy arrives byte-identical to direct, in both directions;
 // with injection on, only transcript 11's reply changes, into its responseAfterInjection.
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectRawClient, startScriptedUpstream, waitFor, type ScriptedUpstream } from '../helpers/net-peers.ts';
+import { connectRawClient, waitFor } from '../helpers/net-peers.ts';
+import { startRawServer, type RawServer } from '../helpers/raw-server.ts';
 import { startTestApp, type TestApp } from '../helpers/proxy-app.ts';
 import { loadTranscripts } from '../helpers/transcripts.ts';
 
 const withRequests = loadTranscripts().exchanges.filter((e) => e.request);
-let upstream: ScriptedUpstream;
+let upstream: RawServer;
 let app: TestApp;
 
 afterEach(async () => {
@@ -15,7 +16,7 @@ afterEach(async () => {
 });
 
 async function runAll(inject: boolean) {
-  upstream = await startScriptedUpstream((_head, _body, i) => withRequests[i]!.response.bytes);
+  upstream = await startRawServer((_request, i) => withRequests[i]!.response.bytes);
   app = await startTestApp({
     upstream: { host: '127.0.0.1', port: upstream.port },
     injection: { enabled: inject, value: '4.0.30319' },
@@ -82,7 +83,7 @@ describe('transcripts through the proxy', () => {
   });
 
   it('--capture-bodies keeps a capped prefix of each body', async () => {
-    upstream = await startScriptedUpstream((_h, _b, i) => withRequests[i]!.response.bytes);
+    upstream = await startRawServer((_request, i) => withRequests[i]!.response.bytes);
     app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port }, captureBodiesBytes: 4 });
     const client = await connectRawClient(app.proxy.port);
     for (const ex of withRequests.slice(0, 5)) await client.exchange(ex.request!.bytes);

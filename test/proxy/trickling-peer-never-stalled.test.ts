@@ -2,12 +2,13 @@
 // a peer that trickles bytes (or frames lines with bare LF) still gets every byte through.
 import { afterEach, expect, it } from 'vitest';
 import net from 'node:net';
-import { startScriptedUpstream, waitFor, type ScriptedUpstream } from '../helpers/net-peers.ts';
+import { waitFor } from '../helpers/net-peers.ts';
+import { startRawServer, type RawServer } from '../helpers/raw-server.ts';
 import { startTestApp, type TestApp } from '../helpers/proxy-app.ts';
 import { transcript } from '../helpers/transcripts.ts';
 
 let app: TestApp;
-let upstream: ScriptedUpstream;
+let upstream: RawServer;
 afterEach(async () => {
   await app?.close(0);
   await upstream?.close();
@@ -16,7 +17,7 @@ afterEach(async () => {
 const received = () => Buffer.concat(upstream.received.flat());
 
 it('holds a split head until complete and writes it in one piece', async () => {
-  upstream = await startScriptedUpstream(() => transcript('07').response.bytes);
+  upstream = await startRawServer(() => transcript('07').response.bytes);
   app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port }, headHoldMs: 2000 });
   const req = transcript('07').request!.bytes;
   const socket = net.connect({ port: app.proxy.port, host: '127.0.0.1' });
@@ -33,7 +34,7 @@ it('holds a split head until complete and writes it in one piece', async () => {
 });
 
 it('flushes a trickling head raw after the hold time, then forwards the rest at once', async () => {
-  upstream = await startScriptedUpstream(() => null);
+  upstream = await startRawServer(() => 'hang');
   app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port }, headHoldMs: 1000 });
   const socket = net.connect({ port: app.proxy.port, host: '127.0.0.1' });
   socket.on('error', () => {});

@@ -1,13 +1,13 @@
 // Dead upstreams: the client's connection is closed (never a made-up reply), the record names
 // the request and the reason, and no socket is left behind.
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closedPort, connectRawClient, startScriptedUpstream, waitFor, type ScriptedUpstream } from '../helpers/net-peers.ts';
+import { closedPort, connectRawClient, waitFor } from '../helpers/net-peers.ts';
+import { startRawServer, type RawServer } from '../helpers/raw-server.ts';
 import { startTestApp, type TestApp } from '../helpers/proxy-app.ts';
 import { transcript } from '../helpers/transcripts.ts';
 
 let app: TestApp;
-let upstream: ScriptedUpstream | null = null;
+let upstream: RawServer | null = null;
 
 afterEach(async () => {
   await app?.close(0);
@@ -50,10 +50,10 @@ describe('upstream failures', () => {
 
   it('dies mid-body: forwards what came, then closes the client and records upstream_reset', async () => {
     const partial = dataReply.subarray(0, dataReply.length - 5);
-    upstream = await startScriptedUpstream((_h, _b, _i, socket) => {
+    upstream = await startRawServer((_request, _i, socket) => {
       socket.write(partial);
       setTimeout(() => socket.destroy(), 50);
-      return null;
+      return 'hang';
     });
     app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port } });
     const client = await connectRawClient(app.proxy.port);
@@ -65,7 +65,7 @@ describe('upstream failures', () => {
   });
 
   it('silent upstream: times out, closes the client, records upstream_timeout', async () => {
-    upstream = await startScriptedUpstream(() => null);
+    upstream = await startRawServer(() => 'hang');
     app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port }, replyTimeoutMs: 300 });
     const client = await connectRawClient(app.proxy.port);
     await expect(client.exchange(getExclusive)).rejects.toThrow(/closed/);
@@ -75,8 +75,7 @@ describe('upstream failures', () => {
   });
 
   it('client closes mid-request: the upstream side is closed and the exchange recorded client_reset', async () => {
-    let upstreamClosed = false;
-    upstream = await startScriptedUpstream(() => null);
+    upstream = await startRawServer(() => 'hang');
     app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port } });
     const put = transcript('04').request!.bytes;
     const client = await connectRawClient(app.proxy.port);
@@ -88,12 +87,12 @@ describe('upstream failures', () => {
     await waitFor(() => app.records.length === 1, 3000, 'record');
     expect(app.records[0]).toMatchObject({ outcome: 'client_reset', request: { kind: 'Set', bodySize: 16 } });
     await expectNoLeaks();
-    upstreamClosed = true;
-    expect(upstreamClosed).toBe(true);
+    // Seen from the state server: the proxy's connection to it was closed too.
+    await waitFor(() => upstream!.open() === 0 && upstream!.closedByClient() >= 1, 3000, 'the upstream connection closed');
   });
 
   it('client closes while waiting for the reply: recorded client_reset, upstream closed', async () => {
-    upstream = await startScriptedUpstream(() => null);
+    upstream = await startRawServer(() => 'hang');
     app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port } });
     const client = await connectRawClient(app.proxy.port);
     client.socket.write(getExclusive);
@@ -102,10 +101,11 @@ describe('upstream failures', () => {
     await waitFor(() => app.records.length === 1, 3000, 'record');
     expect(app.records[0]!.outcome).toBe('client_reset');
     await expectNoLeaks();
+    await waitFor(() => upstream!.open() === 0 && upstream!.closedByClient() >= 1, 3000, 'the upstream connection closed');
   });
 
   it('a clean close by the upstream between exchanges closes the client without an error record', async () => {
-    upstream = await startScriptedUpstream((_h, _b, _i, socket) => {
+    upstream = await startRawServer((_request, _i, socket) => {
       setTimeout(() => socket.end(), 20);
       return transcript('07').response.bytes;
     });
@@ -120,11 +120,8 @@ describe('upstream failures', () => {
 
   it('keeps serving other clients while one upstream connection fails', async () => {
     let n = 0;
-    upstream = await startScriptedUpstream((_h, _b, _i, socket) => {
-      if (n++ === 0) {
-        socket.destroy();
-        return null;
-      }
+    upstream = await startRawServer(() => {
+      if (n++ === 0) return 'close';
       return transcript('07').response.bytes;
     });
     app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port } });
@@ -136,6 +133,5 @@ describe('upstream failures', () => {
     b.close();
     await waitFor(() => app.records.length === 2, 3000, 'records');
     expect(app.records.map((r) => r.outcome).sort()).toEqual(['ok', 'upstream_reset']);
-    void net;
   });
 });

@@ -1,6 +1,8 @@
 // A scriptable state-server peer on a real socket: frames requests with the protocol framer
 // and answers with whatever bytes the test's handler returns. Used where the test needs to
-// control the reply exactly (missing version header, 400, silence, abrupt close).
+// control the reply exactly (missing version header, 400, silence, abrupt close, a reply cut
+// off mid-body through the socket itself). It records every byte it received, per connection,
+// so relay tests can compare what each side sent with what the other received.
 import net from 'node:net';
 import { RequestFramer, type RequestHead } from '../../server/protocol/index.ts';
 
@@ -14,11 +16,14 @@ export interface ReceivedRequest {
 
 /** Reply bytes, or what to do instead: say nothing, or drop the connection. */
 export type RawAnswer = Buffer | 'hang' | 'close';
-export type RawHandler = (request: ReceivedRequest, index: number) => RawAnswer | Promise<RawAnswer>;
+/** `socket` is there for scripts that write or close on their own schedule (then answer 'hang'). */
+export type RawHandler = (request: ReceivedRequest, index: number, socket: net.Socket) => RawAnswer | Promise<RawAnswer>;
 
 export interface RawServer {
   port: number;
   requests: ReceivedRequest[];
+  /** Every chunk received, per connection in order of acceptance (connection n at index n-1). */
+  received: Buffer[][];
   /** Connections accepted so far. */
   accepted(): number;
   /** Connections currently open. */
@@ -40,6 +45,7 @@ export const OK_NO_VERSION = () => reply('200 OK');
 
 export async function startRawServer(handler: RawHandler): Promise<RawServer> {
   const requests: ReceivedRequest[] = [];
+  const received: Buffer[][] = [];
   const sockets = new Set<net.Socket>();
   // Sockets this side closed on purpose, so they don't count as closed by the client.
   const closedHere = new WeakSet<net.Socket>();
@@ -47,6 +53,8 @@ export async function startRawServer(handler: RawHandler): Promise<RawServer> {
   let closedByClient = 0;
   const server = net.createServer((socket) => {
     const connection = ++accepted;
+    const chunks: Buffer[] = [];
+    received.push(chunks);
     sockets.add(socket);
     let head: RequestHead | null = null;
     let body: Buffer[] = [];
@@ -60,7 +68,7 @@ export async function startRawServer(handler: RawHandler): Promise<RawServer> {
         const b = Buffer.concat(body);
         const request = { head: head!, body: b, bytes: Buffer.concat([head!.raw, b]), connection };
         const index = requests.push(request) - 1;
-        void Promise.resolve(handler(request, index)).then((answer) => {
+        void Promise.resolve(handler(request, index, socket)).then((answer) => {
           if (answer === 'close') {
             closedHere.add(socket);
             socket.destroy();
@@ -72,7 +80,10 @@ export async function startRawServer(handler: RawHandler): Promise<RawServer> {
         socket.destroy();
       },
     });
-    socket.on('data', (chunk: Buffer) => framer.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(Buffer.from(chunk));
+      framer.push(chunk);
+    });
     socket.on('error', () => {});
     socket.on('close', () => {
       sockets.delete(socket);
@@ -84,6 +95,7 @@ export async function startRawServer(handler: RawHandler): Promise<RawServer> {
   return {
     port,
     requests,
+    received,
     accepted: () => accepted,
     open: () => sockets.size,
     closedByClient: () => closedByClient,
@@ -105,13 +117,3 @@ export async function startRawServer(handler: RawHandler): Promise<RawServer> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` holds or `ms` passes; returns the last result. */
-export async function waitFor(check: () => boolean, ms = 2000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) return false;
-    await sleep(10);
-  }
-  return true;
-}
