@@ -123,6 +123,9 @@ export class RelayConnection {
 
     upstream.on('connect', () => {
       this.upstreamConnected = true;
+      // One idle timer for the connection's life: every read and write refreshes it, and it only
+      // counts when it fires with a reply due, so nothing needs re-arming per exchange.
+      upstream.setTimeout(this.options.replyTimeoutMs);
       if (this.connectTimer) clearTimeout(this.connectTimer);
       this.hooks.upstreamStatus(true);
     });
@@ -205,7 +208,6 @@ export class RelayConnection {
       this.destroyBoth();
       return;
     }
-    if (this.pending.length === 1) this.upstream.setTimeout(this.options.replyTimeoutMs);
   }
 
   private onRequestBody(chunk: Buffer): void {
@@ -257,7 +259,6 @@ export class RelayConnection {
   private onReplyEnd(): void {
     const exchange = this.pending.shift();
     if (exchange) this.finish(exchange, 'ok');
-    if (this.pending.length === 0) this.upstream.setTimeout(0);
   }
 
   // --- failures ------------------------------------------------------------------------

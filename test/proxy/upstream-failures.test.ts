@@ -74,6 +74,20 @@ describe('upstream failures', () => {
     await expectNoLeaks();
   });
 
+  it('an idle connection outlives the reply timeout, and the timeout still guards the next reply', async () => {
+    let n = 0;
+    upstream = await startRawServer(() => (n++ === 0 ? transcript('07').response.bytes : 'hang'));
+    app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port }, replyTimeoutMs: 300 });
+    const client = await connectRawClient(app.proxy.port);
+    expect((await client.exchange(transcript('07').request!.bytes)).head.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 700)); // idle for more than two timeout periods
+    expect(client.socket.destroyed).toBe(false);
+    await expect(client.exchange(getExclusive)).rejects.toThrow(/closed/);
+    await waitFor(() => app.records.length === 2, 3000, 'records');
+    expect(app.records.map((r) => r.outcome)).toEqual(['ok', 'upstream_timeout']);
+    await expectNoLeaks();
+  });
+
   it('client closes mid-request: the upstream side is closed and the exchange recorded client_reset', async () => {
     upstream = await startRawServer(() => 'hang');
     app = await startTestApp({ upstream: { host: '127.0.0.1', port: upstream.port } });
