@@ -112,9 +112,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   }
   capture.setListenAddress(proxy.address); // the real port when asked for port 0
 
-  const probe = () => probeUpstream(upstream).then((ok) => capture.setUpstreamReachable(ok));
-  void probe();
-  const probeTimer = setInterval(probe, options.upstreamProbeMs ?? 15_000);
+  // Real traffic already tells us whether the upstream answers; probe only when it has been
+  // quiet, so a busy state server does not also see statescope's empty probe connections.
+  const probeEveryMs = options.upstreamProbeMs ?? 15_000;
+  const probe = () => {
+    const checkedAt = capture.state().upstreamCheckedAt;
+    if (checkedAt !== null && Date.now() - checkedAt < probeEveryMs) return;
+    void probeUpstream(upstream).then((ok) => capture.setUpstreamReachable(ok));
+  };
+  probe();
+  const probeTimer = setInterval(probe, probeEveryMs);
   probeTimer.unref();
 
   return {
