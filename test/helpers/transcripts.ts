@@ -1,10 +1,10 @@
-// Loads the shared test vectors (../shared/protocol/transcripts/transcripts.json beside the repo).
+// Loads the protocol test vectors kept in the repository (test/fixtures/transcripts.json).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-export const transcriptsPath = path.resolve(repoRoot, '..', 'shared', 'protocol', 'transcripts', 'transcripts.json');
+export const transcriptsPath = path.resolve(repoRoot, 'test', 'fixtures', 'transcripts.json');
 
 interface RawMessage {
   head: string;

@@ -1,6 +1,6 @@
 // Test helpers for the state server: a raw-socket client that frames replies with the
 // project's own ResponseFramer (so replies can be byte-compared), request builders, and the
-// shared transcripts.
+// transcripts in test/fixtures.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -36,7 +36,7 @@ export interface Transcripts {
 }
 
 export function loadTranscripts(): Transcripts {
-  const file = path.resolve(repoRoot, '../shared/protocol/transcripts/transcripts.json');
+  const file = path.resolve(repoRoot, 'test/fixtures/transcripts.json');
   return JSON.parse(readFileSync(file, 'utf8')) as Transcripts;
 }
 
