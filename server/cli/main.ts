@@ -24,10 +24,9 @@ registerDemoCommand(program);
 registerServerCommand(program);
 registerOpenCommand(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
+// No top-level await: the single executable runs this bundled as one CommonJS script.
+program.parseAsync(process.argv).catch((err: unknown) => {
   // Start-up failures (a port in use, an address not on this machine) get one clear line.
   process.stderr.write(`statescope: ${describeStartupError(err)}\n`);
   process.exitCode = 1;
-}
+});
