@@ -3,12 +3,14 @@
 // a hundred modules and needs no TypeScript at run time; the npm dependencies stay external
 // (they are installed beside it), so the package still declares what it runs.
 import { build, type BuildOptions } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVER_ENTRY = 'server/cli/main.ts';
+/** The WinSW service wrapper that `statescope service` installs (node-windows ships it). */
+export const WINSW_SOURCE = path.join(REPO_ROOT, 'node_modules', 'node-windows', 'bin', 'winsw', 'winsw.exe');
 
 /** Options both bundles share (this one and the single executable's). */
 export const COMMON_BUNDLE_OPTIONS: BuildOptions = {
@@ -30,6 +32,9 @@ export async function buildServer(): Promise<void> {
     packages: 'external',
     banner: { js: '#!/usr/bin/env node' },
   });
+  // Beside the bundle, where server/service/winsw-binary.ts looks for it in the package.
+  mkdirSync(path.join(REPO_ROOT, 'dist', 'winsw'), { recursive: true });
+  copyFileSync(WINSW_SOURCE, path.join(REPO_ROOT, 'dist', 'winsw', 'winsw.exe'));
 }
 
 /** True when this file is the script node was asked to run (not imported by another build). */
