@@ -8,6 +8,7 @@ import { registerCheckCommand } from './check-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
 import { registerServerCommand } from './server-command.ts';
 import { registerOpenCommand } from './open-command.ts';
+import { registerServiceCommand } from './service-command.ts';
 import { ExitRequest, reportUsageErrorsInOneLine } from './usage-errors.ts';
 import { optionsHelp } from './options-help.ts';
 
@@ -24,6 +25,7 @@ registerCheckCommand(program);
 registerDemoCommand(program);
 registerServerCommand(program);
 registerOpenCommand(program);
+registerServiceCommand(program);
 
 // `statescope` alone runs the main job, so its options belong on the first help page a user sees.
 program.addHelpText(

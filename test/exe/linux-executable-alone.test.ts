@@ -56,3 +56,10 @@ it('runs `server`, and `check` tells a healthy server from one without the versi
     expect(await server.stop('SIGINT')).toBe(0);
   }
 });
+
+it('as a service, runs itself: the executable is the single executable, with no script before "proxy"', async () => {
+  const r = await runProgram(exe.file, ['service', 'install', '--upstream', '10.0.0.5', '--dry-run'], { cwd: dir, env: exe.env });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(`<executable>${exe.file}</executable>`);
+  expect(r.stdout).toMatch(/<arguments>proxy --upstream=10\.0\.0\.5 --log=C:\\ProgramData\\statescope\\exchanges\.jsonl<\/arguments>/);
+});
