@@ -27,7 +27,13 @@ export async function buildServer(): Promise<void> {
   rmSync(path.join(REPO_ROOT, 'dist'), { recursive: true, force: true });
   await build({
     ...COMMON_BUNDLE_OPTIONS,
-    outfile: 'dist/statescope.mjs',
+    // The entry stays dist/statescope.mjs; what it imports only when needed (the dashboard,
+    // metrics) goes into chunks beside it, so `statescope --help` does not load ws or prom-client.
+    entryPoints: { statescope: SERVER_ENTRY },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     format: 'esm',
     packages: 'external',
     banner: { js: '#!/usr/bin/env node' },

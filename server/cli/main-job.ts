@@ -1,7 +1,8 @@
 // Starts the proxy assembly and its dashboard, prints where everything is, and stops both
 // gracefully on Ctrl+C / SIGTERM. Shared by `statescope proxy` and `statescope demo`.
-import { CaptureMetrics } from '../capture/metrics.ts';
-import { startDashboard, type Dashboard } from '../dashboard/index.ts';
+// The dashboard and metrics are imported when started, not at load: they pull in ws and
+// prom-client, which would otherwise slow down every command, `statescope --help` included.
+import type { Dashboard } from '../dashboard/index.ts';
 import type { HostPort } from './address.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { startApp, type AppOptions, type RunningApp } from './statescope-app.ts';
@@ -25,6 +26,7 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
   const app = await startApp({ ...options.app, stdout: process.stdout, notice: (line) => process.stderr.write(`statescope: ${line}\n`) });
   let dashboard: Dashboard | null = null;
   if (options.dashboard) {
+    const [{ CaptureMetrics }, { startDashboard }] = await Promise.all([import('../capture/metrics.ts'), import('../dashboard/index.ts')]);
     // /metrics lives on the dashboard listener, so a headless proxy has none to feed.
     const metrics = new CaptureMetrics({
       capture: app.capture,

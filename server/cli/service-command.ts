@@ -2,6 +2,7 @@
 // Windows service, through the WinSW wrapper (see server/service/).
 import { Option, type Command } from 'commander';
 import { controlService, defaultServiceDirectory, installService, planInstall } from '../service/windows-service.ts';
+import { winswBinary } from '../service/winsw-binary.ts';
 import { addProxyOptions } from './proxy-command.ts';
 
 interface InstallOptions {
@@ -43,6 +44,8 @@ Examples:
       const plan = planInstall(typed, opts.serviceDir, opts.shutdownGrace);
       if (opts.dryRun) {
         for (const file of plan.files) process.stdout.write(`--- ${file.name} (in ${plan.directory})\n${String(file.content)}`);
+        const wrapper = winswBinary();
+        process.stdout.write(`--- statescope-service.exe: the WinSW wrapper, ${wrapper ? `${wrapper.length} bytes` : 'NOT FOUND in this installation'}\n`);
         return;
       }
       installService(plan);

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.ts';
 import { SECURITY_HEADERS, sendText } from './http-util.ts';
 
 /** Asset names in a single executable (see server/build/): a manifest listing the UI files. */
@@ -71,10 +71,7 @@ function loadUiFromSea(sea: typeof import('node:sea')): UiAssets {
 }
 
 function defaultUiDir(): string {
-  // Bundled into dist/statescope.mjs the UI is at ../ui/dist; run from the sources
-  // (server/dashboard/) it is at ../../ui/dist.
-  const candidates = ['../ui/dist/', '../../ui/dist/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
-  return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[1]!;
+  return join(packageRoot(import.meta.url) ?? '.', 'ui', 'dist');
 }
 
 function uiFile(urlPath: string, body: Buffer): UiFile {

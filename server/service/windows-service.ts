@@ -3,7 +3,7 @@
 // (%ProgramData%\statescope by default, where the logs go too) and asks it to act. Only the
 // wrapper talks to the Service Control Manager; statescope has no service code of its own.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { winswBinary } from './winsw-binary.ts';
 import { winswXml, type ServiceDefinition } from './winsw-config.ts';
@@ -27,8 +27,9 @@ export function defaultServiceDirectory(env: NodeJS.ProcessEnv = process.env): s
 export function thisStatescope(): { executable: string; leadingArgs: string[] } {
   const sea = process.getBuiltinModule('node:sea');
   if (sea.isSea()) return { executable: process.execPath, leadingArgs: [] };
-  // node.exe plus the entry script (dist/statescope.mjs of the npm package).
-  return { executable: process.execPath, leadingArgs: [path.resolve(process.argv[1] ?? '')] };
+  // node.exe plus the entry script (dist/statescope.mjs of the npm package), not the bin link
+  // or shim that started it.
+  return { executable: process.execPath, leadingArgs: [realpathSync(path.resolve(process.argv[1] ?? ''))] };
 }
 
 export interface InstallPlan {

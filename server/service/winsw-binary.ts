@@ -1,8 +1,9 @@
 // Where the WinSW service wrapper (winsw.exe, from the node-windows package) is found: embedded
-// in the Windows single executable, beside the bundle in the npm package (dist/winsw/), or in
-// node_modules when running from a checkout.
+// in the Windows single executable, in dist/winsw/ of the npm package, or in node_modules when
+// running from a checkout.
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { packageRoot } from '../package-root.ts';
 
 export const SEA_WINSW_ASSET = 'winsw/winsw.exe';
 
@@ -16,7 +17,9 @@ export function winswBinary(): Buffer | null {
       return null; // the Linux executable carries no Windows wrapper
     }
   }
-  const candidates = ['./winsw/winsw.exe', '../../node_modules/node-windows/bin/winsw/winsw.exe'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  const root = packageRoot(import.meta.url) ?? '.';
+  // The npm package carries a copy in dist/winsw/; a checkout has node-windows installed.
+  const candidates = [path.join(root, 'dist', 'winsw', 'winsw.exe'), path.join(root, 'node_modules', 'node-windows', 'bin', 'winsw', 'winsw.exe')];
   const found = candidates.find((file) => existsSync(file));
   return found ? readFileSync(found) : null;
 }

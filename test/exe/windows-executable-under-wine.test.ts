@@ -59,6 +59,15 @@ it('prints the package version', async () => {
   expect(code).toBe(0);
 });
 
+it('carries the WinSW service wrapper and installs itself as the service executable', async () => {
+  const run = runExe(['service', 'install', '--upstream', '10.0.0.5', '--dry-run'], path.join(dir, 'service.txt'));
+  const code = await new Promise((resolve) => run.child.once('exit', resolve));
+  expect(run.output()).toMatch(/<executable>[A-Z]:\\[^<]*statescope\.exe<\/executable>/);
+  expect(run.output()).toMatch(/<arguments>proxy --upstream=10\.0\.0\.5 --log=C:\\ProgramData\\statescope\\exchanges\.jsonl<\/arguments>/);
+  expect(run.output()).toMatch(/statescope-service\.exe: the WinSW wrapper, \d{5,} bytes/);
+  expect(code).toBe(0);
+});
+
 it('runs the proxy with its embedded state server; the emulator on Linux gets replies; the dashboard loads', async () => {
   const run = runExe(['--listen', '127.0.0.1:0', '--dashboard', '127.0.0.1:0'], path.join(dir, 'proxy.txt'));
   const [, proxyPort] = await waitForOutput(run.output, /proxy listening on 127\.0\.0\.1:(\d+), forwarding to 127\.0\.0\.1:\d+ \(embedded state server\)/, run.child);

@@ -45,6 +45,14 @@ afterAll(async () => {
 });
 
 describe('the npm package', () => {
+  it('installs as a service running node with its own entry script, and carries the WinSW wrapper', async () => {
+    const r = await runProgram(installed.file, ['service', 'install', '--upstream', '10.0.0.5', '--dry-run'], { cwd: installed.cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`<executable>${process.execPath}</executable>`);
+    expect(r.stdout).toMatch(/<arguments>\S+[\\/]lib[\\/]node_modules[\\/]statescope[\\/]dist[\\/]statescope\.mjs proxy --upstream=10\.0\.0\.5 /);
+    expect(r.stdout).toMatch(/statescope-service\.exe: the WinSW wrapper, \d{5,} bytes/);
+  });
+
   it('ships the build, the UI, README and LICENSE, and no sources, tests, benches or CI scripts', () => {
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/statescope.mjs', 'ui/dist/index.html']));
     expect(files.some((f) => /^ui\/dist\/assets\/.+\.js$/.test(f))).toBe(true);
