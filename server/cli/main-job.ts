@@ -60,8 +60,7 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
     say(`  Prometheus metrics: ${new URL(dashboard.url).origin}/metrics${auth}`);
   }
   if (options.app.logFile) say(`statescope log: ${options.app.logFile}`);
-  process.stdout.write(banner.join('\n') + '\n');
-
+  // Before the banner: whoever reads it may stop us at once, and must get the graceful stop.
   onShutdownSignal(async (signal) => {
     process.stderr.write(`statescope: ${signal}, letting exchanges in flight finish (up to ${options.shutdownGraceMs / 1000} s)\n`);
     await options.beforeStop?.();
@@ -69,5 +68,7 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
     await app.close(options.shutdownGraceMs);
     await options.afterStop?.();
   });
+  process.stdout.write(banner.join('\n') + '\n');
+
   return { app, dashboard };
 }

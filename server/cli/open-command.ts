@@ -66,10 +66,10 @@ Examples:
         const hint = e.code === 'EADDRINUSE' ? ' (is statescope already running there? pick another with --dashboard HOST:PORT)' : '';
         command.error(`statescope open: cannot listen on ${formatHostPort(opts.dashboard)}: ${e.message}${hint}`, { exitCode: 1 });
       }
-      process.stdout.write(`statescope dashboard: ${dashboard.url}\n`);
       onShutdownSignal(async () => {
         await dashboard.close();
       });
+      process.stdout.write(`statescope dashboard: ${dashboard.url}\n`);
     });
 }
 

@@ -5,6 +5,7 @@
 // only a Windows console can produce, is checked here to reach the same shutdown path.
 import { expect, it } from 'vitest';
 import { onShutdownSignal, SHUTDOWN_SIGNALS } from '../../server/cli/shutdown.ts';
+import { startCli } from '../helpers/cli.ts';
 
 it('Ctrl+Break (SIGBREAK) is a shutdown signal: the same handler runs once, then exit 0; a second one exits at once', async () => {
   expect(SHUTDOWN_SIGNALS).toEqual(expect.arrayContaining(['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP']));
@@ -32,4 +33,19 @@ it('Ctrl+Break (SIGBREAK) is a shutdown signal: the same handler runs once, then
     remove();
   }
   expect(process.listenerCount('SIGBREAK')).toBe(0);
+});
+
+// A supervisor (or a test) that stops statescope the moment it has printed where it listens
+// must still get the graceful stop: the handlers are in place before that line is written.
+it.each([
+  [['--listen', '127.0.0.1:0', '--no-dashboard'], /statescope dashboard: off/],
+  [['server', '--listen', '127.0.0.1:0'], /listening on 127\.0\.0\.1:\d+/],
+])('stopped the instant it says it listens (%j): exit 0, every time', async (args, startupLine) => {
+  const codes: (number | null)[] = [];
+  for (let i = 0; i < 8; i++) {
+    const proc = startCli(args);
+    await proc.waitForOutput(startupLine);
+    codes.push(await proc.stop('SIGINT'));
+  }
+  expect(codes).toEqual(Array(8).fill(0));
 });
