@@ -7,7 +7,8 @@ export default defineConfig({
   test: {
     // Playwright specs live in test/e2e and are run by `playwright test`, not Vitest.
     include: ['test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'node_modules/**'],
+    // test/exe needs the single executables and Wine: npm run test:exe (test/vitest.exe.config.ts).
+    exclude: ['test/e2e/**', 'test/exe/**', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -2,13 +2,13 @@
 import type { Command } from 'commander';
 import { checkStateServer, type CheckResult } from '../client/health-check.ts';
 import { NEED_V2_MESSAGE } from '../capture/diagnosis.ts';
-import { parseHostPort } from './address.ts';
+import { hostPortOption, STATE_SERVER_PORT, type HostPort } from './address.ts';
 
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
     .description('probe a state server once and say whether ASP.NET will accept its replies')
-    .argument('<host:port>', 'the state server (or a statescope proxy) to probe, e.g. 10.0.0.5:42424')
+    .argument('<host[:port]>', `the state server (or a statescope proxy) to probe, e.g. 10.0.0.5 (port ${STATE_SERVER_PORT} if left out)`, hostPortOption('127.0.0.1', STATE_SERVER_PORT))
     .option('--timeout <seconds>', 'how long to wait for the connection and the reply', '5')
     .option('--json', 'print the result as JSON (for scripts)')
     .addHelpText(
@@ -18,14 +18,14 @@ Sends one harmless request (ResetTimeout of a random session id; the server answ
 stores nothing) and reports reachability, the X-AspNet-Version header, and what it means.
 
 Exit codes: 0 healthy, 1 reachable but ASP.NET will fail (header missing, version below 2,
-unexpected reply), 2 unreachable.
+unexpected reply), 2 unreachable or a bad command line.
 
 Examples:
+  statescope check localhost
   statescope check 127.0.0.1:42424
   statescope check stateserver.example.local:42424 --json`,
     )
-    .action(async (target: string, opts: { timeout: string; json?: boolean }) => {
-      const { host, port } = parseHostPort(target);
+    .action(async ({ host, port }: HostPort, opts: { timeout: string; json?: boolean }) => {
       const seconds = Number(opts.timeout);
       const result = await checkStateServer({ host, port, timeoutMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 5000 });
       process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : explain(result));

@@ -1,6 +1,7 @@
 // `statescope load`: drives a state server (normally through the proxy) with the ASP.NET
 // client emulator, many users at once, and reports what it saw. Errors are results here, so
-// the exit code is 0 whenever the run itself happened; 2 means the arguments were wrong.
+// the exit code is 0 whenever the run itself happened, unless --max-errors sets a threshold
+// for scripts (then 3 past it); 2 means the arguments were wrong.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_APP_ID } from '../client/app-hash.ts';
 import { formatProgress, formatReport } from '../client/report.ts';
@@ -16,12 +17,20 @@ interface LoadOptions {
   appId: string;
   networkTimeout: number;
   executionTimeout: number;
+  maxErrors?: ErrorThreshold;
   json?: boolean;
+}
+
+/** --max-errors: a count of errors, or a share of the operations sent. */
+interface ErrorThreshold {
+  text: string;
+  count?: number;
+  percent?: number;
 }
 
 /** statescope's proxy listens here by default, one above the state server's 42424. */
 const DEFAULT_TARGET: HostPort = { host: '127.0.0.1', port: 42425 };
-const EXIT_BAD_ARGUMENTS = 2;
+const EXIT_TOO_MANY_ERRORS = 3;
 
 const EXAMPLES = `
 Examples:
@@ -38,7 +47,9 @@ Examples:
 Each user plays pages as SessionStateModule does: GetExclusive (404: CreateUninitialized
 and again; 423: poll every 500 ms, breaking locks older than --execution-timeout), then
 Set or ReleaseExclusive; some pages are read-only (Get), keep-alive (HEAD) or Abandon
-(DELETE). Errors are counted, not fatal: the exit code is 0 after a run, 2 on bad arguments.
+(DELETE). Errors are counted, not fatal: the exit code is 0 after a run, 2 on bad arguments;
+with --max-errors N (or P%), 3 when the run had more errors than that, for scripts:
+  $ statescope load --duration 30 --max-errors 0 || echo "session state is failing"
 While it runs in a terminal, press r to restart the app and q to stop early.
 `;
 
@@ -63,12 +74,9 @@ export function registerLoadCommand(program: Command): void {
     .option('--app-id <id>', 'HttpRuntime.AppDomainAppId of the emulated app', nonEmpty, DEFAULT_APP_ID)
     .option('--network-timeout <seconds>', 'stateNetworkTimeout: limit for connect, send and receive', number(0.001), 10)
     .option('--execution-timeout <seconds>', 'lock age at which a waiting page breaks the lock', number(0), 110)
+    .option('--max-errors <n|p%>', `exit with code ${EXIT_TOO_MANY_ERRORS} when the run has more errors than N, or than P% of its operations`, errorThreshold)
     .option('--json', 'print the report as JSON instead of text')
     .addHelpText('after', EXAMPLES)
-    .exitOverride((error) => {
-      // Commander uses 1 for usage errors; keep 1 free for "the tool broke".
-      process.exit(error.exitCode === 0 ? 0 : EXIT_BAD_ARGUMENTS);
-    })
     .action(async (opts: LoadOptions) => {
       const controller = new AbortController();
       const run = startScenario({
@@ -93,6 +101,10 @@ export function registerLoadCommand(program: Command): void {
       process.off('SIGINT', stopOnSigint);
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
       process.exitCode = 0;
+      if (opts.maxErrors && tooManyErrors(report.errorsTotal, report.operationsTotal, opts.maxErrors)) {
+        process.stderr.write(`statescope load: ${report.errorsTotal} errors in ${report.operationsTotal} operations, more than --max-errors ${opts.maxErrors.text}\n`);
+        process.exitCode = EXIT_TOO_MANY_ERRORS;
+      }
     });
 }
 
@@ -141,6 +153,24 @@ function wholeNumber(min: number) {
     if (!/^\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${value}"`);
     return n;
   };
+}
+
+function errorThreshold(value: string): ErrorThreshold {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`expected a number of errors (e.g. 0) or a percentage (e.g. 1%), got "${value}"`);
+  const n = Number(m[1]);
+  if (m[2] === '%') {
+    if (n > 100) throw new InvalidArgumentError(`a percentage must be 0-100, got "${value}"`);
+    return { text: value.trim(), percent: n };
+  }
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`a number of errors must be whole, got "${value}"`);
+  return { text: value.trim(), count: n };
+}
+
+export function tooManyErrors(errors: number, operations: number, threshold: ErrorThreshold): boolean {
+  if (threshold.count !== undefined) return errors > threshold.count;
+  // With no operations at all, any error is too many (a target that never answered).
+  return operations === 0 ? errors > 0 : (errors / operations) * 100 > threshold.percent!;
 }
 
 function nonEmpty(value: string): string {

@@ -1,7 +1,8 @@
 // Starts the proxy assembly and its dashboard, prints where everything is, and stops both
 // gracefully on Ctrl+C / SIGTERM. Shared by `statescope proxy` and `statescope demo`.
-import { CaptureMetrics } from '../capture/metrics.ts';
-import { startDashboard, type Dashboard } from '../dashboard/index.ts';
+// The dashboard and metrics are imported when started, not at load: they pull in ws and
+// prom-client, which would otherwise slow down every command, `statescope --help` included.
+import type { Dashboard } from '../dashboard/index.ts';
 import type { HostPort } from './address.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { startApp, type AppOptions, type RunningApp } from './statescope-app.ts';
@@ -14,6 +15,8 @@ export interface MainJobOptions {
   shutdownGraceMs: number;
   /** Runs first on shutdown (e.g. stop the demo's traffic). */
   beforeStop?: () => Promise<void>;
+  /** Runs last on shutdown, once every exchange is recorded (e.g. the demo's summary). */
+  afterStop?: () => Promise<void>;
 }
 
 export async function runMainJob(options: MainJobOptions): Promise<{ app: RunningApp; dashboard: Dashboard | null }> {
@@ -23,6 +26,7 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
   const app = await startApp({ ...options.app, stdout: process.stdout, notice: (line) => process.stderr.write(`statescope: ${line}\n`) });
   let dashboard: Dashboard | null = null;
   if (options.dashboard) {
+    const [{ CaptureMetrics }, { startDashboard }] = await Promise.all([import('../capture/metrics.ts'), import('../dashboard/index.ts')]);
     // /metrics lives on the dashboard listener, so a headless proxy has none to feed.
     const metrics = new CaptureMetrics({
       capture: app.capture,
@@ -56,13 +60,15 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
     say(`  Prometheus metrics: ${new URL(dashboard.url).origin}/metrics${auth}`);
   }
   if (options.app.logFile) say(`statescope log: ${options.app.logFile}`);
-  process.stdout.write(banner.join('\n') + '\n');
-
+  // Before the banner: whoever reads it may stop us at once, and must get the graceful stop.
   onShutdownSignal(async (signal) => {
     process.stderr.write(`statescope: ${signal}, letting exchanges in flight finish (up to ${options.shutdownGraceMs / 1000} s)\n`);
     await options.beforeStop?.();
     await dashboard?.close();
     await app.close(options.shutdownGraceMs);
+    await options.afterStop?.();
   });
+  process.stdout.write(banner.join('\n') + '\n');
+
   return { app, dashboard };
 }

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ReadOnlyCapture } from '../capture/read-only-capture.ts';
 import { loadSavedCapture, SavedCaptureError, type LoadReport } from '../capture/saved-capture.ts';
-import { startDashboard } from '../dashboard/index.ts';
 import { formatHostPort, hostPortOption, parseHostPort, type HostPort } from './address.ts';
 import { DEFAULT_DASHBOARD_LISTEN, positiveInt, positiveNumber } from './proxy-command.ts';
 import { onShutdownSignal } from './shutdown.ts';
@@ -57,6 +56,8 @@ Examples:
       }
       printReport(file, report, capture);
 
+      // Imported here, not at load: ws is only needed once a dashboard starts.
+      const { startDashboard } = await import('../dashboard/index.ts');
       let dashboard;
       try {
         dashboard = await startDashboard({ host: opts.dashboard.host, port: opts.dashboard.port, source: capture, token: opts.token });
@@ -65,10 +66,10 @@ Examples:
         const hint = e.code === 'EADDRINUSE' ? ' (is statescope already running there? pick another with --dashboard HOST:PORT)' : '';
         command.error(`statescope open: cannot listen on ${formatHostPort(opts.dashboard)}: ${e.message}${hint}`, { exitCode: 1 });
       }
-      process.stdout.write(`statescope dashboard: ${dashboard.url}\n`);
       onShutdownSignal(async () => {
         await dashboard.close();
       });
+      process.stdout.write(`statescope dashboard: ${dashboard.url}\n`);
     });
 }
 

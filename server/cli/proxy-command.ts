@@ -2,8 +2,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInjectionValue } from '../capture/live-capture.ts';
 import { DEFAULT_INJECTED_VERSION } from '../proxy/injection.ts';
-import { hostPortOption, parseHostPort, type HostPort } from './address.ts';
-import { runMainJob } from './main-job.ts';
+import { hostPortOption, parseHostPort, STATE_SERVER_PORT, type HostPort } from './address.ts';
+import { runMainJob, type MainJobOptions } from './main-job.ts';
 import { APP_DEFAULTS, MIB } from './statescope-app.ts';
 
 export const DEFAULT_PROXY_LISTEN = '127.0.0.1:42425';
@@ -30,7 +30,7 @@ function versionValue(value: string): string {
   return value;
 }
 
-interface ProxyCommandOptions {
+export interface ProxyCommandOptions {
   listen: HostPort;
   upstream?: HostPort;
   embeddedVersionHeader: string | false;
@@ -49,16 +49,41 @@ interface ProxyCommandOptions {
   shutdownGrace: number;
 }
 
-export function registerProxyCommand(program: Command): void {
-  program
+export function registerProxyCommand(program: Command): Command {
+  const command = program
     .command('proxy', { isDefault: true })
-    .description('relay ASP.NET session-state traffic to the state server, recording every exchange (the default command)')
+    .description('relay ASP.NET session-state traffic to the state server, recording every exchange (the default command)');
+  return addProxyOptions(command)
+    .addHelpText(
+      'after',
+      `
+Point ASP.NET at the proxy:
+  <sessionState mode="StateServer" stateConnectionString="tcpip=127.0.0.1:42425" />
+
+Examples:
+  statescope                                          embedded state server upstream, dashboard on ${DEFAULT_DASHBOARD_LISTEN}
+  statescope --upstream 10.0.0.5:42424                relay to a real aspnet_state
+  statescope --upstream 10.0.0.5:42424 --inject-version
+                                                      ...and add X-AspNet-Version: ${DEFAULT_INJECTED_VERSION} where it is missing
+  statescope --listen 0.0.0.0:42425 --upstream 10.0.0.5:42424 --no-dashboard --log-exchanges --log capture.jsonl
+                                                      headless, for a web farm (the proxy port has no authentication:
+                                                      expose it only to your web servers)
+  statescope --no-embedded-version-header             watch the version error happen (then: statescope load)`,
+    )
+    .action(async (opts: ProxyCommandOptions) => {
+      await runMainJob(mainJobOptions(opts));
+    });
+}
+
+/** The main job's options, shared by `proxy` and `demo` (add a main-job option here, once). */
+export function addProxyOptions(command: Command): Command {
+  return command
     .addOption(
       new Option('--listen <host:port>', 'where ASP.NET clients connect (point stateConnectionString here)')
         .argParser(hostPortOption())
         .default(parseHostPort(DEFAULT_PROXY_LISTEN), DEFAULT_PROXY_LISTEN),
     )
-    .option('--upstream <host:port>', 'the real state server (default: the embedded state server on a free loopback port)', hostPortOption())
+    .option('--upstream <host[:port]>', `the real state server (port ${STATE_SERVER_PORT} if left out; default: the embedded state server on a free loopback port)`, hostPortOption('127.0.0.1', STATE_SERVER_PORT))
     .option('--embedded-version-header <value>', 'X-AspNet-Version sent by the embedded state server', DEFAULT_INJECTED_VERSION)
     .option('--no-embedded-version-header', 'run the embedded state server WITHOUT X-AspNet-Version (reproduces the classic failure)')
     .addOption(
@@ -80,30 +105,12 @@ export function registerProxyCommand(program: Command): void {
     .option('--log-exchanges', 'print one line per exchange on stdout')
     .option('--upstream-timeout <seconds>', 'close the client when the upstream stays silent this long while a reply is due', positiveNumber('--upstream-timeout'), APP_DEFAULTS.replyTimeoutMs / 1000)
     .option('--connect-timeout <seconds>', 'give up connecting to the upstream after this long', positiveNumber('--connect-timeout'), APP_DEFAULTS.connectTimeoutMs / 1000)
-    .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, let exchanges in flight finish for up to this long', positiveNumber('--shutdown-grace'), 5)
-    .addHelpText(
-      'after',
-      `
-Point ASP.NET at the proxy:
-  <sessionState mode="StateServer" stateConnectionString="tcpip=127.0.0.1:42425" />
-
-Examples:
-  statescope                                          embedded state server upstream, dashboard on ${DEFAULT_DASHBOARD_LISTEN}
-  statescope --upstream 10.0.0.5:42424                relay to a real aspnet_state
-  statescope --upstream 10.0.0.5:42424 --inject-version
-                                                      ...and add X-AspNet-Version: ${DEFAULT_INJECTED_VERSION} where it is missing
-  statescope --listen 0.0.0.0:42425 --upstream 10.0.0.5:42424 --no-dashboard --log-exchanges --log capture.jsonl
-                                                      headless, for a web farm (the proxy port has no authentication:
-                                                      expose it only to your web servers)
-  statescope --no-embedded-version-header             watch the version error happen (then: statescope load)`,
-    )
-    .action(async (opts: ProxyCommandOptions) => {
-      await runProxy(opts);
-    });
+    .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, let exchanges in flight finish for up to this long', positiveNumber('--shutdown-grace'), 5);
 }
 
-async function runProxy(opts: ProxyCommandOptions): Promise<void> {
-  await runMainJob({
+/** What the main job's options mean for the assembly (shared with `demo`). */
+export function mainJobOptions(opts: ProxyCommandOptions): MainJobOptions {
+  return {
     app: {
       listen: opts.listen,
       upstream: opts.upstream ?? null,
@@ -125,5 +132,5 @@ async function runProxy(opts: ProxyCommandOptions): Promise<void> {
     dashboard: opts.dashboard === false ? null : opts.dashboard,
     token: opts.token,
     shutdownGraceMs: opts.shutdownGrace * 1000,
-  });
+  };
 }

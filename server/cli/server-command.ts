@@ -91,8 +91,9 @@ export function registerServerCommand(program: Command): void {
         versionHeader === null
           ? 'no X-AspNet-Version header: ASP.NET clients will fail their version check'
           : `X-AspNet-Version: ${versionHeader}`;
-      console.log(`statescope state server listening on ${formatHostPort(server)} (${header})`);
+      // Before the startup line: whoever reads it may stop us at once, and must get the graceful stop.
       stopOnSignal(server);
+      console.log(`statescope state server listening on ${formatHostPort(server)} (${header})`);
     });
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Entry point for `npx statescope` / `npm install -g`. The sources are TypeScript; tsx's
-// loader compiles them on import, so there is no separate build step to forget.
+// Development entry: runs the TypeScript sources through tsx (a dev dependency), so tests and
+// `npm run dev` see a change without a rebuild. The installed `statescope` runs the compiled
+// bundle dist/statescope.mjs instead (npm run build); nothing transpiles at run time there.
 import { register } from 'tsx/esm/api';
 
 register();

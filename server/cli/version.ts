@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module';
+// Imported rather than read at run time, so the bundles (dist/, the single executables) carry
+// the version without a package.json beside them.
+import packageJson from '../../package.json' with { type: 'json' };
 
-const require = createRequire(import.meta.url);
 /** statescope's own version, from package.json (shown by --version and in build info). */
-export const VERSION: string = (require('../../package.json') as { version: string }).version;
+export const VERSION: string = packageJson.version;

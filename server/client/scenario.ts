@@ -117,7 +117,10 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
   let appStartedAt = 0;
   let stopped = false;
   let finishedAt: number | null = null;
-  const wake = new AbortController();
+  // Every user sleeping between pages, woken at once when the run stops. A plain set rather
+  // than listeners on one AbortSignal: with more than 10 users that tripped Node's
+  // MaxListenersExceededWarning, although nothing leaked.
+  const sleepers = new Set<() => void>();
   const inFlight = new Set<Promise<unknown>>();
   const users: User[] = Array.from({ length: sessions }, () => ({ sessionId: newSessionId(), pagesOpen: 0 }));
 
@@ -128,10 +131,10 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        wake.signal.removeEventListener('abort', done);
+        sleepers.delete(done);
         resolve();
       }
-      wake.signal.addEventListener('abort', done);
+      sleepers.add(done);
     });
 
   const restartApp = () => {
@@ -267,7 +270,7 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
     for (const t of timers) clearInterval(t);
     clearTimeout(deadline);
     options.signal?.removeEventListener('abort', stop);
-    wake.abort();
+    for (const wakeUp of [...sleepers]) wakeUp();
     finish();
   };
   const deadline = setTimeout(stop, durationSeconds * 1000);

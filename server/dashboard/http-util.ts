@@ -12,6 +12,19 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY',
 };
 
+/**
+ * Ties a response to its client: when the client goes before the response is complete, the
+ * response (and whatever is piped into it) is destroyed instead of waiting for a reader that
+ * will never come, so an early close costs no descriptor, buffer or timer.
+ */
+export function tearDownWhenClientGoes(req: IncomingMessage, res: ServerResponse): void {
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    res.destroy();
+    req.destroy();
+  });
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,

@@ -15,10 +15,10 @@ import {
   tokenMatches,
 } from './auth.ts';
 import { DEFAULT_FEED_OPTIONS, FeedHub, type FeedClientStatus, type FeedOptions } from './feed.ts';
-import { HttpError, sendError } from './http-util.ts';
+import { HttpError, sendError, tearDownWhenClientGoes } from './http-util.ts';
 import { METRICS_PATH, sendMetrics, type MetricsEndpoint } from './metrics-endpoint.ts';
 import { handleApi } from './rest-api.ts';
-import { DEFAULT_UI_DIR, serveStatic } from './static-files.ts';
+import { loadDefaultUi, loadUiFromDirectory, serveStatic } from './static-files.ts';
 
 export interface DashboardOptions {
   host: string;
@@ -26,7 +26,7 @@ export interface DashboardOptions {
   source: CaptureSource;
   /** Required from clients when set; generated automatically when host is not loopback. */
   token?: string;
-  /** Directory of the built UI; defaults to ui/dist of this checkout. */
+  /** Directory of the built UI, read once at start; defaults to ui/dist (or the executable's embedded UI). */
   uiDir?: string;
   /** Feed batching interval in ms (default 250). */
   tickMs?: number;
@@ -53,7 +53,7 @@ const DOWNLOAD_PATHS = new Set(['/api/export.jsonl', '/api/export.har']);
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const { host, source } = options;
   const token = resolveToken(host, options.token);
-  const uiDir = options.uiDir ?? DEFAULT_UI_DIR;
+  const ui = options.uiDir === undefined ? loadDefaultUi() : loadUiFromDirectory(options.uiDir);
   const hub = new FeedHub(source, {
     ...DEFAULT_FEED_OPTIONS,
     ...options.feed,
@@ -71,6 +71,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
 
   const server = createServer((req, res) => {
+    tearDownWhenClientGoes(req, res);
     void route(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return sendError(res, err.status, err.message);
       console.error('statescope dashboard:', err);
@@ -83,7 +84,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const isMetrics = url.pathname === METRICS_PATH;
     if (!isMetrics && !url.pathname.startsWith('/api/') && url.pathname !== '/api') {
       // The page itself loads without a token; it then shows a "token required" screen.
-      return serveStatic(uiDir, req, res, url);
+      return serveStatic(ui, req, res, url);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD' && !originAllowed(req)) {
       throw new HttpError(403, 'cross-origin request refused');

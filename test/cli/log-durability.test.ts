@@ -1,5 +1,6 @@
 // The --log file over a long run, as a user runs it (a child process, real sockets): killed
-// with SIGTERM mid-traffic, rotated mid-run, stopped while an exchange is in flight.
+// with SIGTERM mid-traffic, rotated mid-run, stopped by each stop signal while an exchange is
+// in flight.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -130,7 +131,8 @@ it('--log-keep bounds the rotated files', async () => {
   expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => 60 - ids.length + 1 + i));
 });
 
-it('an exchange in flight at SIGTERM completes: the client gets its reply, the log has it ok', async () => {
+// SIGINT is Ctrl+C (and how WinSW stops a service), SIGHUP a closing terminal or Windows console.
+it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('an exchange in flight at %s completes: the client gets its reply, the log has it ok', async (signal) => {
   const reply = transcript('05').response.bytes;
   upstream = await startRawServer((_request, _i, socket) => {
     setTimeout(() => socket.write(reply), 300);
@@ -142,11 +144,12 @@ it('an exchange in flight at SIGTERM completes: the client gets its reply, the l
   const answered = raw.exchange(transcript('05').request!.bytes);
   await waitFor(() => upstream!.received.some((r) => r.length > 0), 3000, 'request upstream');
   const t0 = Date.now();
-  proc!.child.kill('SIGTERM');
+  proc!.child.kill(signal);
   const { head, body } = await answered;
   expect(head.status).toBe(200);
   expect(Buffer.concat([head.raw, body]).equals(reply)).toBe(true);
   expect(await exited(proc!)).toBe(0);
+  expect(proc!.stderr()).toContain(`statescope: ${signal}, letting exchanges in flight finish`);
   expect(Date.now() - t0).toBeLessThan(4000); // it did not wait out the whole grace period
   await raw.closed; // the proxy closed the connection once its exchange was done
   const records = readLog(log);

@@ -6,8 +6,17 @@ import { repoRoot } from './transcripts.ts';
 export const CLI = path.join(repoRoot, 'server', 'cli', 'statescope.mjs');
 
 export function runCli(args: string[], timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runProgram(process.execPath, [CLI, ...args], { timeoutMs });
+}
+
+export function runProgram(
+  file: string,
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: repoRoot, timeout: timeoutMs }, (err, stdout, stderr) => {
+    const execOptions = { cwd: options.cwd ?? repoRoot, timeout: options.timeoutMs ?? 20_000, env: options.env ?? process.env };
+    execFile(file, args, execOptions, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -24,7 +33,12 @@ export interface CliProcess {
 }
 
 export function startCli(args: string[]): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProgram(process.execPath, [CLI, ...args]);
+}
+
+/** Any statescope build (an installed bin, a single executable) run as a user would. */
+export function startProgram(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliProcess {
+  const child = spawn(file, args, { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
