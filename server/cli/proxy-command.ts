@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInjectionValue } from '../capture/live-capture.ts';
 import { DEFAULT_INJECTED_VERSION } from '../proxy/injection.ts';
 import { hostPortOption, parseHostPort, type HostPort } from './address.ts';
+import { addDiagnosisOptions, thresholdsFrom, type DiagnosisOptionValues } from './diagnosis-options.ts';
 import { runMainJob } from './main-job.ts';
 import { APP_DEFAULTS, MIB } from './statescope-app.ts';
 
@@ -30,7 +31,7 @@ function versionValue(value: string): string {
   return value;
 }
 
-interface ProxyCommandOptions {
+interface ProxyCommandOptions extends DiagnosisOptionValues {
   listen: HostPort;
   upstream?: HostPort;
   embeddedVersionHeader: string | false;
@@ -50,7 +51,7 @@ interface ProxyCommandOptions {
 }
 
 export function registerProxyCommand(program: Command): void {
-  program
+  const command = program
     .command('proxy', { isDefault: true })
     .description('relay ASP.NET session-state traffic to the state server, recording every exchange (the default command)')
     .addOption(
@@ -80,7 +81,8 @@ export function registerProxyCommand(program: Command): void {
     .option('--log-exchanges', 'print one line per exchange on stdout')
     .option('--upstream-timeout <seconds>', 'close the client when the upstream stays silent this long while a reply is due', positiveNumber('--upstream-timeout'), APP_DEFAULTS.replyTimeoutMs / 1000)
     .option('--connect-timeout <seconds>', 'give up connecting to the upstream after this long', positiveNumber('--connect-timeout'), APP_DEFAULTS.connectTimeoutMs / 1000)
-    .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, let exchanges in flight finish for up to this long', positiveNumber('--shutdown-grace'), 5)
+    .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, let exchanges in flight finish for up to this long', positiveNumber('--shutdown-grace'), 5);
+  addDiagnosisOptions(command)
     .addHelpText(
       'after',
       `
@@ -121,6 +123,7 @@ async function runProxy(opts: ProxyCommandOptions): Promise<void> {
       logMaxBytes: Math.round(opts.logMaxMb * 1024 * 1024),
       logKeep: opts.logKeep,
       logExchanges: opts.logExchanges ?? false,
+      diagnosisThresholds: thresholdsFrom(opts),
     },
     dashboard: opts.dashboard === false ? null : opts.dashboard,
     token: opts.token,
