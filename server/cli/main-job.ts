@@ -14,6 +14,8 @@ export interface MainJobOptions {
   shutdownGraceMs: number;
   /** Runs first on shutdown (e.g. stop the demo's traffic). */
   beforeStop?: () => Promise<void>;
+  /** Runs last on shutdown (e.g. stop a demo scenario's own state server). */
+  afterStop?: () => Promise<void>;
 }
 
 export async function runMainJob(options: MainJobOptions): Promise<{ app: RunningApp; dashboard: Dashboard | null }> {
@@ -63,6 +65,7 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
     await options.beforeStop?.();
     await dashboard?.close();
     await app.close(options.shutdownGraceMs);
+    await options.afterStop?.();
   });
   return { app, dashboard };
 }
