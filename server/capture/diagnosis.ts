@@ -30,9 +30,11 @@ export class DiagnosisTracker {
 
   observe(record: ExchangeRecord): void {
     const rules = this.ruleSet.rules;
+    const req = record.request;
+    const slot = req !== null && req.sessionId !== null ? this.ruleSet.slots.slotOf(req.target, req.sessionId) : null;
     for (let i = 0; i < rules.length; i++) {
       try {
-        rules[i]!.observe(record);
+        rules[i]!.observe(record, slot);
       } catch {
         this.ruleFailures++;
       }
@@ -45,6 +47,7 @@ export class DiagnosisTracker {
   }
 
   clear(): void {
+    this.ruleSet.slots.clear();
     for (const rule of this.ruleSet.rules) rule.clear();
   }
 

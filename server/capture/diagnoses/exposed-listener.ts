@@ -39,6 +39,8 @@ export class ExposedListenerRule implements DiagnosisRule {
   private remoteClients = new Set<string>();
   private finding = new Finding();
   private upstreamSeen: string | null = null;
+  /** Highest connection id whose client was classified. */
+  private lastConnection = 0;
 
   setEndpoints(endpoints: Partial<Endpoints>): void {
     this.endpoints = { ...this.endpoints, ...endpoints };
@@ -53,9 +55,20 @@ export class ExposedListenerRule implements DiagnosisRule {
       if (record.upstream && !isLoopback(hostOf(record.upstream))) this.upstreamExposed = true;
       if (this.endpoints.upstream === null && record.upstream) this.endpoints.upstream = record.upstream;
     }
-    const host = clientHost(record.client);
-    if (host !== '?' && host !== '' && !isLoopback(host) && this.remoteClients.size < 16) this.remoteClients.add(host);
-    if (this.listenExposed || this.upstreamExposed || this.remoteClients.size > 0) this.finding.hit(recordTime(record), record.id);
+    // A connection's records share its client: classify each connection once (ids only grow).
+    if (record.connectionId > this.lastConnection && this.remoteClients.size < 16) {
+      this.lastConnection = record.connectionId;
+      const host = clientHost(record.client);
+      if (host !== '?' && host !== '' && !isLoopback(host)) this.remoteClients.add(host);
+    }
+    if (!this.listenExposed && !this.upstreamExposed && this.remoteClients.size === 0) return;
+    // Every record counts; evidence is refreshed now and then, so this stays a few additions.
+    const f = this.finding;
+    if (f.count % 256 === 0) f.hit(recordTime(record), record.id);
+    else {
+      f.count++;
+      f.lastAt = recordTime(record);
+    }
   }
 
   list(activeSince: number): Diagnosis[] {
@@ -84,6 +97,7 @@ export class ExposedListenerRule implements DiagnosisRule {
     this.remoteClients = new Set();
     this.finding = new Finding();
     this.upstreamSeen = null;
+    this.lastConnection = 0;
     this.setEndpoints({});
   }
 }

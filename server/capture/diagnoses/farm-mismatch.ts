@@ -7,7 +7,7 @@
 //  - mixed-app-hashes:     one session id under two keys that differ in some other way
 import type { Diagnosis, DiagnosisId, ExchangeRecord } from '../wire-types.ts';
 import { BoundedMap } from './bounded-map.ts';
-import { clientHost, Finding, recordTime, type DiagnosisRule } from './rule.ts';
+import { ClientHosts, Finding, recordTime, type DiagnosisRule } from './rule.ts';
 
 const MAX_SESSIONS_TRACKED = 10_000;
 const MAX_APPS_TRACKED = 1000;
@@ -34,6 +34,8 @@ interface AppSeen {
   hashes: Map<string, HashSeen>;
   firstId: number;
   hosts: Set<string>;
+  /** The spellings of this app id seen (shared by all of them; see `spellings`). */
+  spellings: string[];
 }
 
 interface Example {
@@ -52,12 +54,13 @@ export class FarmMismatchRules implements DiagnosisRule {
   private readonly spellings = new BoundedMap<string, string[]>(MAX_APPS_TRACKED);
   private findings = new Map<DiagnosisId, Finding>();
   private examples = new Map<DiagnosisId, Example>();
+  private readonly hostsOf = new ClientHosts();
 
   observe(record: ExchangeRecord): void {
     const req = record.request;
     if (req === null || req.appId === null) return;
     const appId = req.appId;
-    const host = clientHost(record.client);
+    const host = this.hostsOf.of(record);
     const at = recordTime(record);
     const app = this.appOf(appId, record.id);
     if (app.hosts.size < MAX_HOSTS_NAMED) app.hosts.add(host);
@@ -84,11 +87,12 @@ export class FarmMismatchRules implements DiagnosisRule {
     if (app === undefined) {
       // Once per app id: string work stays off the per-record path.
       const siteless = SITE_ID.test(appId) ? appId.replace(SITE_ID, '/LM/W3SVC/*/') : null;
-      app = { lower: appId.toLowerCase(), siteless, hashes: new Map(), firstId: id, hosts: new Set() };
+      const lower = appId.toLowerCase();
+      let spellings = this.spellings.get(lower);
+      if (spellings === undefined) this.spellings.set(lower, (spellings = [appId]));
+      else if (spellings.length < 8 && !spellings.includes(appId)) spellings.push(appId);
+      app = { lower, siteless, hashes: new Map(), firstId: id, hosts: new Set(), spellings };
       this.apps.set(appId, app);
-      const spellings = this.spellings.get(app.lower);
-      if (spellings === undefined) this.spellings.set(app.lower, [appId]);
-      else if (spellings.length < 8) spellings.push(appId);
     }
     return app;
   }
@@ -106,8 +110,8 @@ export class FarmMismatchRules implements DiagnosisRule {
   }
 
   private checkCase(app: AppSeen, appId: string, at: number, id: number): void {
-    const spellings = this.spellings.get(app.lower);
-    if (spellings === undefined || spellings.length < 2) return;
+    const spellings = app.spellings;
+    if (spellings.length < 2) return;
     this.hit('farm-app-path-case', at, id);
     const other = spellings.find((s) => s !== appId) ?? appId;
     this.example('farm-app-path-case', other, appId, this.apps.get(other)?.hosts ?? new Set(), app.hosts);
@@ -143,7 +147,7 @@ export class FarmMismatchRules implements DiagnosisRule {
     const first: number[] = [];
     for (const app of this.apps.values()) {
       if (id === 'farm-hash-mismatch' && app.hashes.size > 1) for (const h of app.hashes.values()) first.push(h.firstId);
-      if (id === 'farm-app-path-case' && (this.spellings.get(app.lower)?.length ?? 0) > 1) first.push(app.firstId);
+      if (id === 'farm-app-path-case' && app.spellings.length > 1) first.push(app.firstId);
     }
     return [...new Set([...first.slice(0, 4), ...newest])].slice(0, 8);
   }

@@ -6,84 +6,92 @@ import { BoundedMap } from './bounded-map.ts';
 import { LogHistogram } from './log-histogram.ts';
 import { bytes, Finding, recordTime, seconds, type DiagnosisRule } from './rule.ts';
 import { itemSizeOf } from './session-sizes.ts';
+import type { SessionSlot, SessionSlots } from './session-slots.ts';
 import type { DiagnosisThresholds } from './thresholds.ts';
 
-const MAX_SESSIONS_TRACKED = 10_000;
 const MAX_APPS_TRACKED = 64;
 const TOP = 5;
 
-interface SessionSize {
-  sessionId: string;
-  first: number;
-  firstAt: number;
-  latest: number;
-  latestAt: number;
-  id: number;
-}
-
 export class LargeSessionsRule implements DiagnosisRule {
-  private readonly sessions = new BoundedMap<string, SessionSize>(MAX_SESSIONS_TRACKED);
   private readonly perApp = new BoundedMap<string, LogHistogram>(MAX_APPS_TRACKED);
+  /** The largest sessions and the fastest-growing ones, kept up to date as sizes arrive (a few slots). */
+  private largest: SessionSlot[] = [];
+  private growing: SessionSlot[] = [];
+  private aboveLimit = 0;
   private finding = new Finding();
   private readonly limitBytes: number;
 
-  constructor(thresholds: DiagnosisThresholds) {
+  constructor(thresholds: DiagnosisThresholds, slots: SessionSlots) {
     this.limitBytes = thresholds.largeSessionKb * 1024;
+    slots.onEvict((slot) => {
+      if (slot.size > this.limitBytes) this.aboveLimit--;
+      this.largest = this.largest.filter((s) => s !== slot);
+      this.growing = this.growing.filter((s) => s !== slot);
+    });
   }
 
-  observe(record: ExchangeRecord): void {
+  observe(record: ExchangeRecord, slot: SessionSlot | null): void {
+    if (slot === null) return;
     const size = itemSizeOf(record);
     if (size < 0) return;
-    const req = record.request!;
     const at = recordTime(record);
-    const app = req.appId ?? '(unknown app)';
+    const app = record.request!.appId ?? '(unknown app)';
     let hist = this.perApp.get(app);
     if (hist === undefined) this.perApp.set(app, (hist = new LogHistogram(64)));
     hist.add(size);
-    const known = this.sessions.get(req.target);
-    if (known === undefined) {
-      this.sessions.set(req.target, { sessionId: req.sessionId ?? req.target, first: size, firstAt: at, latest: size, latestAt: at, id: record.id });
-    } else {
-      known.latest = size;
-      known.latestAt = at;
-      known.id = record.id;
+    const wasAbove = slot.size > this.limitBytes;
+    // An empty item (CreateUninitialized's 7 bytes) is not where a session "starts" growing.
+    if (slot.firstSize < 0 || slot.firstSize < 64) {
+      slot.firstSize = size;
+      slot.firstSizeAt = at;
     }
-    if (size > this.limitBytes) this.finding.hit(at, record.id);
+    slot.size = size;
+    slot.sizeAt = at;
+    slot.sizeId = record.id;
+    const isAbove = size > this.limitBytes;
+    if (isAbove !== wasAbove) this.aboveLimit += isAbove ? 1 : -1;
+    if (!isAbove) return;
+    this.largest = keepTop(this.largest, slot, (s) => s.size);
+    if (size > slot.firstSize) this.growing = keepTop(this.growing, slot, (s) => s.size - s.firstSize);
+    this.finding.hit(at, record.id);
   }
 
   list(activeSince: number): Diagnosis[] {
     if (!this.finding.active(activeSince)) return [];
-    // Runs when somebody looks (about once a second), not per record: a pass over the bounded map.
-    const all = [...this.sessions.values()];
-    const large = all.filter((s) => s.latest > this.limitBytes);
-    const largest = [...all].sort((a, b) => b.latest - a.latest).slice(0, TOP);
-    const growing = all
-      .filter((s) => s.latest > s.first && s.latestAt > s.firstAt)
-      .sort((a, b) => b.latest - b.first - (a.latest - a.first))
-      .slice(0, 3);
     const apps = [...this.perApp.entries()]
       .map(([app, h]) => `${app}: p50 ${bytes(h.percentile(0.5))}, p95 ${bytes(h.percentile(0.95))}, max ${bytes(h.max)}`)
       .join('; ');
-    const largestText = largest.map((s) => `${s.sessionId} ${bytes(s.latest)}`).join(', ');
+    const largestText = this.largest.map((s) => `${s.sessionId} ${bytes(s.size)}`).join(', ');
+    const growing = this.growing.slice(0, 3).filter((s) => s.size > s.firstSize && s.sizeAt > s.firstSizeAt);
     const growthText = growing.length
-      ? ` Growing: ${growing.map((s) => `${s.sessionId} from ${bytes(s.first)} to ${bytes(s.latest)} in ${seconds(s.latestAt - s.firstAt)}`).join('; ')}.`
+      ? ` Growing: ${growing.map((s) => `${s.sessionId} from ${bytes(s.firstSize)} to ${bytes(s.size)} in ${seconds(s.sizeAt - s.firstSizeAt)}`).join('; ')}.`
       : '';
     const d = this.finding.toDiagnosis('large-sessions', {
       severity: 'warning',
-      title: `Large sessions: ${large.length} above ${bytes(this.limitBytes)} (largest ${bytes(largest[0]?.latest ?? 0)})`,
+      title: `Large sessions: ${this.aboveLimit} above ${bytes(this.limitBytes)} (largest ${bytes(this.largest[0]?.size ?? 0)})`,
       detail:
         `Session sizes per app (from Content-Length): ${apps}. Largest: ${largestText}.${growthText} ` +
         'Each request of such a session reads the whole item from the state server, deserialises it, and (unless the page is read-only) serialises and writes it back: network time, CPU, and state server memory grow with it, and replies approach stateNetworkTimeout. ' +
         'Cause: big objects kept in Session (DataSets, result lists, images, per-user caches) or a collection that only ever grows. Fix: keep only small keys in Session and the data in a cache or database; remove items when done; EnableSessionState="ReadOnly" for pages that only read.',
     });
     // The largest sessions' latest exchanges are the evidence worth opening.
-    d.evidence = [...new Set([...largest.filter((s) => s.latest > this.limitBytes).map((s) => s.id), ...d.evidence])].slice(0, 8);
+    d.evidence = [...new Set([...this.largest.map((s) => s.sizeId), ...d.evidence])].slice(0, 8);
     return [d];
   }
 
   clear(): void {
-    this.sessions.clear();
     this.perApp.clear();
+    this.largest = [];
+    this.growing = [];
+    this.aboveLimit = 0;
     this.finding = new Finding();
   }
+}
+
+/** The TOP slots by `score`, with `slot` (re)placed: a handful of items, so sorting is cheap. */
+function keepTop(top: SessionSlot[], slot: SessionSlot, score: (s: SessionSlot) => number): SessionSlot[] {
+  if (top.length >= TOP && !top.includes(slot) && score(slot) <= score(top[top.length - 1]!)) return top;
+  const next = top.includes(slot) ? [...top] : [...top, slot];
+  next.sort((a, b) => score(b) - score(a));
+  return next.slice(0, TOP);
 }

@@ -5,34 +5,16 @@
 //  - lock-contention: how long locks are held, how many requests wait per session, and what the
 //    500 ms polling costs; it speaks up when a lock is held long enough to hurt.
 import type { Diagnosis, ExchangeRecord } from '../wire-types.ts';
-import { BoundedMap } from './bounded-map.ts';
 import { LogHistogram } from './log-histogram.ts';
 import { Finding, recordTime, seconds, type DiagnosisRule } from './rule.ts';
+import type { LockEpisode, SessionSlot } from './session-slots.ts';
 import type { DiagnosisThresholds } from './thresholds.ts';
 
-const MAX_LOCKS_TRACKED = 10_000;
 /** SessionStateModule's poll interval while a session is locked (protocol notes §6.2). */
 const POLL_MS = 500;
 const MAX_WAITERS_TRACKED = 16;
 
-interface LockEpisode {
-  cookie: string;
-  takenAt: number;
-  /** The GetExclusive that took it; 0 when it was taken before statescope saw it. */
-  takenId: number;
-  takenWithoutVersionHeader: boolean;
-  polls: number;
-  firstPollId: number;
-  lastPollId: number;
-  maxAgeSeconds: number;
-  /** Connection ids of the requests that got 423 (distinct, capped). */
-  waiters: number[];
-  /** The 423 whose LockAge reached executionTimeout, 0 if none yet. */
-  staleId: number;
-}
-
 export class LockRules implements DiagnosisRule {
-  private readonly locks = new BoundedMap<string, LockEpisode>(MAX_LOCKS_TRACKED);
   private readonly holdMs = new LogHistogram(1);
   private readonly waitersPerEpisode = new LogHistogram(1);
   private polls = 0;
@@ -50,34 +32,34 @@ export class LockRules implements DiagnosisRule {
     return Math.max(1, Math.min(5, this.thresholds.executionTimeoutSeconds / 4));
   }
 
-  observe(record: ExchangeRecord): void {
+  observe(record: ExchangeRecord, slot: SessionSlot | null): void {
     const req = record.request;
     const reply = record.reply;
-    if (req === null || reply === null) return;
+    if (req === null || reply === null || slot === null) return;
     const kind = req.kind;
     const status = reply.status;
-    if (status === 423) return this.onLocked(record, req.target, reply.lockCookie, reply.lockAgeSeconds ?? 0, record.connectionId);
+    if (status === 423) return this.onLocked(record, slot, reply.lockCookie, reply.lockAgeSeconds ?? 0, record.connectionId);
     if (status !== 200) return;
     if (kind === 'GetExclusive') {
       if (reply.lockCookie === null) return;
       const takenAt = record.startedAt + (record.firstByteMs ?? record.latencyMs ?? 0);
-      this.locks.set(req.target, newEpisode(reply.lockCookie, takenAt, record.id, !reply.versionHeader.present));
+      slot.lock = newEpisode(reply.lockCookie, takenAt, record.id, !reply.versionHeader.present);
     } else if (kind === 'Set' || kind === 'ReleaseExclusive' || kind === 'Remove') {
-      const lock = this.locks.get(req.target);
-      if (lock === undefined || req.lockCookie !== lock.cookie) return;
-      this.locks.delete(req.target);
+      const lock = slot.lock;
+      if (lock === null || req.lockCookie !== lock.cookie) return;
+      slot.lock = null;
       this.onReleased(record, lock, kind);
     }
   }
 
-  private onLocked(record: ExchangeRecord, target: string, cookie: string | null, ageSeconds: number, connectionId: number): void {
+  private onLocked(record: ExchangeRecord, slot: SessionSlot, cookie: string | null, ageSeconds: number, connectionId: number): void {
     const at = recordTime(record);
-    let lock = this.locks.get(target);
-    if (lock === undefined || (cookie !== null && lock.cookie !== cookie)) {
+    let lock = slot.lock;
+    if (lock === null || (cookie !== null && lock.cookie !== cookie)) {
       // Taken before statescope started, or by a GetExclusive it did not see complete.
       if (cookie === null) return;
       lock = newEpisode(cookie, at - ageSeconds * 1000, 0, false);
-      this.locks.set(target, lock);
+      slot.lock = lock;
     }
     this.polls++;
     lock.polls++;
@@ -146,7 +128,6 @@ export class LockRules implements DiagnosisRule {
   }
 
   clear(): void {
-    this.locks.clear();
     this.holdMs.clear();
     this.waitersPerEpisode.clear();
     this.polls = 0;

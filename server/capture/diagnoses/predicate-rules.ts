@@ -99,11 +99,25 @@ export const PREDICATE_RULES: readonly PredicateRuleSpec[] = [
 export class PredicateRules implements DiagnosisRule {
   private readonly states: PredicateState[];
 
+  private readonly slowMs: number;
+
   constructor(private readonly thresholds: DiagnosisThresholds) {
     this.states = PREDICATE_RULES.map(fresh);
+    this.slowMs = slowMs(thresholds);
   }
 
   observe(record: ExchangeRecord): void {
+    // The common case, a healthy exchange, matches none: say so with a few field reads.
+    const reply = record.reply;
+    if (
+      record.outcome === 'ok' &&
+      reply !== null &&
+      reply.versionHeader.major >= 2 &&
+      reply.status !== 400 &&
+      (record.latencyMs ?? 0) < this.slowMs
+    ) {
+      return;
+    }
     for (let i = 0; i < PREDICATE_RULES.length; i++) {
       const rule = PREDICATE_RULES[i]!;
       if (!rule.matches(record, this.thresholds)) continue;

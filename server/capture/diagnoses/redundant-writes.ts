@@ -2,41 +2,37 @@
 // bytes are never kept: the relay gives each Set body and each Get/GetExclusive reply body a
 // short digest (record-builder.ts), and this rule compares digests.
 import type { Diagnosis, ExchangeRecord } from '../wire-types.ts';
-import { BoundedMap } from './bounded-map.ts';
 import { Finding, recordTime, type DiagnosisRule } from './rule.ts';
+import type { SessionSlot } from './session-slots.ts';
 
-const MAX_KEYS_TRACKED = 10_000;
 /** One equal write can be a page that changed a value and changed it back; a few cannot. */
 const MIN_REDUNDANT = 3;
 
-interface LastRead {
-  digest: string;
-  id: number;
-}
-
 export class RedundantWritesRule implements DiagnosisRule {
-  private readonly lastRead = new BoundedMap<string, LastRead>(MAX_KEYS_TRACKED);
   private finding = new Finding();
   private sets = 0;
   private bytesRewritten = 0;
 
-  observe(record: ExchangeRecord): void {
+  observe(record: ExchangeRecord, slot: SessionSlot | null): void {
     const req = record.request;
     const reply = record.reply;
-    if (req === null || reply === null) return;
+    if (req === null || reply === null || slot === null) return;
     if (req.kind === 'Get' || req.kind === 'GetExclusive') {
-      if (reply.status === 200 && reply.bodyDigest !== undefined) this.lastRead.set(req.target, { digest: reply.bodyDigest, id: record.id });
+      if (reply.status === 200 && reply.bodyDigest !== undefined) {
+        slot.readDigest = reply.bodyDigest;
+        slot.readId = record.id;
+      }
       return;
     }
     if (req.kind !== 'Set' || req.bodyDigest === undefined) return;
     this.sets++;
-    const read = this.lastRead.get(req.target);
-    if (read === undefined) return;
+    const read = slot.readDigest;
+    if (read === null) return;
     // One read answers one write: the next Set must match the next read.
-    this.lastRead.delete(req.target);
-    if (read.digest !== req.bodyDigest) return;
+    slot.readDigest = null;
+    if (read !== req.bodyDigest) return;
     this.bytesRewritten += req.bodySize;
-    this.finding.hit(recordTime(record), read.id, record.id);
+    this.finding.hit(recordTime(record), slot.readId, record.id);
   }
 
   list(activeSince: number): Diagnosis[] {
@@ -54,7 +50,6 @@ export class RedundantWritesRule implements DiagnosisRule {
   }
 
   clear(): void {
-    this.lastRead.clear();
     this.finding = new Finding();
     this.sets = 0;
     this.bytesRewritten = 0;

@@ -1,9 +1,11 @@
 // What every diagnosis rule is: it sees each finished record once, on the capture's ingest path
 // (so O(1) amortised work and bounded memory), and lists what it found when someone asks.
 import type { Diagnosis, DiagnosisId, ExchangeRecord } from '../wire-types.ts';
+import type { SessionSlot } from './session-slots.ts';
 
 export interface DiagnosisRule {
-  observe(record: ExchangeRecord): void;
+  /** `slot`: the per-key state of the record's session (null when the record names none). */
+  observe(record: ExchangeRecord, slot: SessionSlot | null): void;
   /** Diagnoses whose last match is at or after `activeSince` (epoch ms). */
   list(activeSince: number): Diagnosis[];
   clear(): void;
@@ -20,7 +22,26 @@ export function recordTime(record: ExchangeRecord): number {
 /** The client's host without the port: which web server sent it. */
 export function clientHost(client: string): string {
   const colon = client.lastIndexOf(':');
-  return colon > 0 ? client.slice(0, colon).replace(/^\[|\]$/g, '') : client;
+  if (colon <= 0) return client;
+  return client.charCodeAt(0) === 0x5b /* [ */ ? client.slice(1, colon - 1) : client.slice(0, colon);
+}
+
+/**
+ * clientHost per connection, remembered: every record of a connection has the same client, and
+ * a number key is cheaper than parsing the address string on each record.
+ */
+export class ClientHosts {
+  private hosts = new Map<number, string>();
+
+  of(record: { connectionId: number; client: string }): string {
+    let host = this.hosts.get(record.connectionId);
+    if (host === undefined) {
+      if (this.hosts.size >= 4096) this.hosts = new Map(); // connections come and go: start over
+      host = clientHost(record.client);
+      this.hosts.set(record.connectionId, host);
+    }
+    return host;
+  }
 }
 
 /** Matches of one diagnosis: how many, when last, and a few exchange ids that show it. */

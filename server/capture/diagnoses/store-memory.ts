@@ -2,80 +2,81 @@
 // key still within its sliding expiry. The ASP.NET State Service never evicts under memory
 // pressure, so this only shrinks when sessions expire or are abandoned.
 import type { Diagnosis, ExchangeRecord } from '../wire-types.ts';
-import { BoundedMap } from './bounded-map.ts';
 import { bytes, Finding, recordTime, type DiagnosisRule } from './rule.ts';
 import { itemSizeOf, timeoutMinutesOf } from './session-sizes.ts';
+import type { SessionSlot, SessionSlots } from './session-slots.ts';
 import type { DiagnosisThresholds } from './thresholds.ts';
 
-const MAX_KEYS_TRACKED = 50_000;
 /** The estimate is worth a diagnosis at this many large sessions' worth of memory. */
 export const STORE_MEMORY_LARGE_SESSIONS = 64;
-/** Expired keys removed per record at most: amortised O(1). */
-const SWEEP_PER_RECORD = 2;
-
-interface LiveKey {
-  size: number;
-  timeoutMs: number;
-  expiresAt: number;
-}
+/** Expired keys are swept this often (capture time): one pass over the keys, amortised O(1). */
+const SWEEP_EVERY_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 20 * 60_000;
 
 export class StoreMemoryRule implements DiagnosisRule {
-  private readonly keys = new BoundedMap<string, LiveKey>(MAX_KEYS_TRACKED);
   private total = 0;
+  private liveKeys = 0;
   private peak = 0;
+  private sweptAt = 0;
   private finding = new Finding();
   private readonly limitBytes: number;
 
-  constructor(thresholds: DiagnosisThresholds) {
+  constructor(
+    thresholds: DiagnosisThresholds,
+    private readonly slots: SessionSlots,
+  ) {
     this.limitBytes = STORE_MEMORY_LARGE_SESSIONS * thresholds.largeSessionKb * 1024;
+    slots.onEvict((slot) => this.forget(slot));
   }
 
-  observe(record: ExchangeRecord): void {
+  observe(record: ExchangeRecord, slot: SessionSlot | null): void {
     const req = record.request;
     const reply = record.reply;
-    if (req === null || reply === null) return;
+    if (req === null || reply === null || slot === null) return;
     const at = recordTime(record);
-    this.sweep(at);
+    if (at - this.sweptAt >= SWEEP_EVERY_MS) this.sweep(at);
     const status = reply.status;
     if ((req.kind === 'Remove' && status === 200) || (status === 404 && (req.kind === 'Get' || req.kind === 'GetExclusive'))) {
-      this.forget(req.target);
+      this.forget(slot);
       return;
     }
     if (status !== 200 || req.kind === 'Unknown') return;
     const size = itemSizeOf(record);
-    const known = this.keys.get(req.target);
-    const timeoutMs =
-      req.kind === 'Set' || req.kind === 'CreateUninitialized' ? timeoutMinutesOf(req.head) * 60_000 : (known?.timeoutMs ?? 20 * 60_000);
-    const newSize = size >= 0 ? size : (known?.size ?? 0);
-    this.total += newSize - (known?.size ?? 0);
-    // Re-setting moves the key to the newest end, so the oldest end is the next to expire.
-    this.keys.set(req.target, { size: newSize, timeoutMs, expiresAt: at + timeoutMs }, (_k, v) => (this.total -= v.size));
+    if (req.kind === 'Set' || req.kind === 'CreateUninitialized') slot.liveTimeoutMs = timeoutMinutesOf(req.head) * 60_000;
+    else if (slot.liveTimeoutMs === 0) slot.liveTimeoutMs = DEFAULT_TIMEOUT_MS;
+    // Any access slides the expiry; only a Set or a read tells the size.
+    if (slot.liveBytes < 0) {
+      this.liveKeys++;
+      slot.liveBytes = 0;
+    }
+    if (size >= 0) {
+      this.total += size - slot.liveBytes;
+      slot.liveBytes = size;
+    }
+    slot.expiresAt = at + slot.liveTimeoutMs;
     if (this.total > this.peak) this.peak = this.total;
     if (this.total >= this.limitBytes && size > 0) this.finding.hit(at, record.id);
   }
 
   private sweep(now: number): void {
-    for (let i = 0; i < SWEEP_PER_RECORD; i++) {
-      const oldest = this.keys.oldest();
-      if (oldest === undefined || oldest[1].expiresAt > now) return;
-      this.forget(oldest[0]);
-    }
+    this.sweptAt = now;
+    for (const slot of this.slots.values()) if (slot.liveBytes >= 0 && slot.expiresAt <= now) this.forget(slot);
   }
 
-  private forget(target: string): void {
-    const known = this.keys.get(target);
-    if (known === undefined) return;
-    this.total -= known.size;
-    this.keys.delete(target);
+  private forget(slot: SessionSlot): void {
+    if (slot.liveBytes < 0) return;
+    this.total -= slot.liveBytes;
+    this.liveKeys--;
+    slot.liveBytes = -1;
   }
 
   list(activeSince: number): Diagnosis[] {
     if (!this.finding.active(activeSince)) return [];
-    const atLeast = this.keys.evicted > 0 ? 'at least ' : '';
+    const atLeast = this.slots.evicted > 0 ? 'at least ' : '';
     return [
       this.finding.toDiagnosis('store-memory', {
         severity: 'warning',
-        title: `State server memory: about ${atLeast}${bytes(this.total)} of session data in ${this.keys.size} live sessions`,
+        title: `State server memory: about ${atLeast}${bytes(this.total)} of session data in ${this.liveKeys} live sessions`,
         detail:
           `Estimated from the traffic since statescope started: the latest size of every session key that is still within its sliding expiry (peak ${bytes(this.peak)}; shown from ${bytes(this.limitBytes)}, ${STORE_MEMORY_LARGE_SESSIONS} x --large-session-kb). ` +
           'The ASP.NET State Service keeps every session in its process memory until the session expires or is abandoned; it never evicts under memory pressure, so when the machine runs short the service fails and every user loses their session. ' +
@@ -85,9 +86,10 @@ export class StoreMemoryRule implements DiagnosisRule {
   }
 
   clear(): void {
-    this.keys.clear();
     this.total = 0;
+    this.liveKeys = 0;
     this.peak = 0;
+    this.sweptAt = 0;
     this.finding = new Finding();
   }
 }
