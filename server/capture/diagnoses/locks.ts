@@ -119,7 +119,7 @@ export class LockRules implements DiagnosisRule {
           title: `Lock contention: sessions held for up to ${this.peakAgeSeconds} s while other requests wait`,
           detail:
             `Requests of one user are serialised on the session lock. Locks were held p50 ${seconds(this.holdMs.percentile(0.5))}, p95 ${seconds(this.holdMs.percentile(0.95))}, longest ${seconds(this.holdMs.max)} (LockAge up to ${this.peakAgeSeconds} s; ASP.NET breaks a lock at executionTimeout, ${t.executionTimeoutSeconds} s here). ` +
-            `Up to ${this.maxWaiters} connections waited on one lock (p95 ${Math.round(this.waitersPerEpisode.percentile(0.95))}). Polling cost: ${this.polls} 423 replies, each a ${POLL_MS} ms sleep for a page, about ${seconds(waitedS * 1000)} of page time spent waiting. ` +
+            `Up to ${this.maxWaiters} connections waited on one lock${this.waitersPerEpisode.count > 0 ? ` (p95 of released locks: ${Math.round(this.waitersPerEpisode.percentile(0.95))})` : ''}. Polling cost: ${this.polls} 423 replies, each a ${POLL_MS} ms sleep for a page, about ${seconds(waitedS * 1000)} of page time spent waiting. ` +
             'Cause: slow pages holding the session (long database calls, parallel AJAX or frames of one user). Fix: EnableSessionState="ReadOnly" on pages that only read, keep work out of locked pages, or a provider without exclusive locks.',
         }),
       );
