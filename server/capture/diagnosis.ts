@@ -31,7 +31,7 @@ export class DiagnosisTracker {
   observe(record: ExchangeRecord): void {
     const rules = this.ruleSet.rules;
     const req = record.request;
-    const slot = req !== null && req.sessionId !== null ? this.ruleSet.slots.slotOf(req.target, req.sessionId) : null;
+    const slot = req !== null && req.sessionId !== null ? this.ruleSet.slots.slotOf(req.target, req.sessionId, record.id) : null;
     for (let i = 0; i < rules.length; i++) {
       try {
         rules[i]!.observe(record, slot);

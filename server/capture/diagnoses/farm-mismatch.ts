@@ -6,6 +6,7 @@
 //  - farm-hash-mismatch:   one app id under different hashes, with which web servers send which
 //  - mixed-app-hashes:     one session id under two keys that differ in some other way
 import type { Diagnosis, DiagnosisId, ExchangeRecord } from '../wire-types.ts';
+import type { SessionSlot } from './session-slots.ts';
 import { BoundedMap } from './bounded-map.ts';
 import { ClientHosts, Finding, recordTime, type DiagnosisRule } from './rule.ts';
 
@@ -56,16 +57,26 @@ export class FarmMismatchRules implements DiagnosisRule {
   private examples = new Map<DiagnosisId, Example>();
   private readonly hostsOf = new ClientHosts();
 
-  observe(record: ExchangeRecord): void {
+  observe(record: ExchangeRecord, slot: SessionSlot | null): void {
     const req = record.request;
     if (req === null || req.appId === null) return;
+    // Keys are decided the first time a session key (appId(hash)/sessionId) or a connection is
+    // seen; every later record of the same key and connection only keeps its finding fresh.
+    if (slot !== null && slot.createdBy !== record.id && this.hostsOf.has(record.connectionId)) {
+      const f = slot.farmFinding;
+      if (f !== null) {
+        f.count++;
+        f.lastAt = recordTime(record);
+      }
+      return;
+    }
     const appId = req.appId;
     const host = this.hostsOf.of(record);
     const at = recordTime(record);
     const app = this.appOf(appId, record.id);
     if (app.hosts.size < MAX_HOSTS_NAMED) app.hosts.add(host);
-    this.checkHash(app, req.appHash ?? '', host, at, record.id);
-    this.checkCase(app, appId, at, record.id);
+    this.checkHash(app, req.appHash ?? '', host, at, record.id, slot);
+    this.checkCase(app, appId, at, record.id, slot);
     const sessionId = req.sessionId;
     if (!sessionId) return;
     const first = this.sessions.get(sessionId);
@@ -79,6 +90,7 @@ export class FarmMismatchRules implements DiagnosisRule {
     if (app.siteless !== null && firstApp?.siteless === app.siteless) id = 'farm-site-id-mismatch';
     else if (firstApp?.lower === app.lower) return; // reported by checkCase, app by app
     this.hit(id, at, first.id, record.id);
+    if (slot !== null) slot.farmFinding ??= this.finding(id);
     this.example(id, first.appId, appId, firstApp?.hosts ?? new Set([first.host]), app.hosts);
   }
 
@@ -97,7 +109,7 @@ export class FarmMismatchRules implements DiagnosisRule {
     return app;
   }
 
-  private checkHash(app: AppSeen, hash: string, host: string, at: number, id: number): void {
+  private checkHash(app: AppSeen, hash: string, host: string, at: number, id: number, slot: SessionSlot | null): void {
     let seen = app.hashes.get(hash);
     if (seen === undefined) {
       if (app.hashes.size >= 8) return;
@@ -107,12 +119,14 @@ export class FarmMismatchRules implements DiagnosisRule {
     if (seen.hosts.size < MAX_HOSTS_NAMED) seen.hosts.add(host);
     if (app.hashes.size < 2) return;
     this.hit('farm-hash-mismatch', at, id);
+    if (slot !== null) slot.farmFinding ??= this.finding('farm-hash-mismatch');
   }
 
-  private checkCase(app: AppSeen, appId: string, at: number, id: number): void {
+  private checkCase(app: AppSeen, appId: string, at: number, id: number, slot: SessionSlot | null): void {
     const spellings = app.spellings;
     if (spellings.length < 2) return;
     this.hit('farm-app-path-case', at, id);
+    if (slot !== null) slot.farmFinding ??= this.finding('farm-app-path-case');
     const other = spellings.find((s) => s !== appId) ?? appId;
     this.example('farm-app-path-case', other, appId, this.apps.get(other)?.hosts ?? new Set(), app.hosts);
   }

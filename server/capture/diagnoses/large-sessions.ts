@@ -35,9 +35,13 @@ export class LargeSessionsRule implements DiagnosisRule {
     const size = itemSizeOf(record);
     if (size < 0) return;
     const at = recordTime(record);
-    const app = record.request!.appId ?? '(unknown app)';
-    let hist = this.perApp.get(app);
-    if (hist === undefined) this.perApp.set(app, (hist = new LogHistogram(64)));
+    let hist = slot.sizeHistogram;
+    if (hist === null) {
+      const app = record.request!.appId ?? '(unknown app)';
+      hist = this.perApp.get(app) ?? new LogHistogram(64);
+      this.perApp.set(app, hist);
+      slot.sizeHistogram = hist;
+    }
     hist.add(size);
     const wasAbove = slot.size > this.limitBytes;
     // An empty item (CreateUninitialized's 7 bytes) is not where a session "starts" growing.

@@ -33,6 +33,10 @@ export function clientHost(client: string): string {
 export class ClientHosts {
   private hosts = new Map<number, string>();
 
+  has(connectionId: number): boolean {
+    return this.hosts.has(connectionId);
+  }
+
   of(record: { connectionId: number; client: string }): string {
     let host = this.hosts.get(record.connectionId);
     if (host === undefined) {

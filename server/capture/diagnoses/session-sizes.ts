@@ -13,9 +13,16 @@ export function itemSizeOf(record: ExchangeRecord): number {
 }
 
 const TIMEOUT_HEADER = /\r\ntimeout:[ \t]*(\d+)/i;
+const TIMEOUT_AS_SENT = '\r\nTimeout: ';
 
 /** The sliding expiry a Set or CreateUninitialized asks for (minutes), 20 when it gives none. */
 export function timeoutMinutesOf(head: string): number {
+  // ASP.NET writes "Timeout: N" exactly so: a plain search; other spellings take the regex.
+  const at = head.indexOf(TIMEOUT_AS_SENT);
+  if (at >= 0) {
+    const n = parseInt(head.slice(at + TIMEOUT_AS_SENT.length, at + TIMEOUT_AS_SENT.length + 8), 10);
+    if (Number.isFinite(n)) return n;
+  }
   const m = TIMEOUT_HEADER.exec(head);
   return m ? Number(m[1]) : 20;
 }

@@ -2,6 +2,8 @@
 // "appId(hash)/sessionId") is looked up once per record, and each rule keeps its own fields in
 // the slot. One string-keyed lookup instead of one per rule keeps the ingest path cheap.
 import { BoundedMap } from './bounded-map.ts';
+import type { LogHistogram } from './log-histogram.ts';
+import type { Finding } from './rule.ts';
 
 /** State the lock rules keep for a key while it is locked. */
 export interface LockEpisode {
@@ -23,6 +25,12 @@ export interface LockEpisode {
 export interface SessionSlot {
   readonly target: string;
   readonly sessionId: string;
+  /** The record that made this slot: rules that only care about new keys look at this. */
+  readonly createdBy: number;
+  /** farm rules: the mismatch this key is part of, kept fresh while the key is in use. */
+  farmFinding: Finding | null;
+  /** large-sessions: the size histogram of this key's app. */
+  sizeHistogram: LogHistogram | null;
   /** lock rules */
   lock: LockEpisode | null;
   /** sessions-vanished: when a reply last showed the item exists / it was removed; the 404 awaiting re-creation. */
@@ -57,12 +65,15 @@ export class SessionSlots {
     this.evictListeners.push(listener);
   }
 
-  slotOf(target: string, sessionId: string | null): SessionSlot {
+  slotOf(target: string, sessionId: string | null, recordId: number): SessionSlot {
     let slot = this.map.get(target);
     if (slot === undefined) {
       slot = {
         target,
         sessionId: sessionId ?? target,
+        createdBy: recordId,
+        farmFinding: null,
+        sizeHistogram: null,
         lock: null,
         existedAt: 0,
         removedAt: 0,
