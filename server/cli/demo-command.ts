@@ -87,9 +87,9 @@ ${scenarioHelp('  ')}`,
         ...(chosen ? { executionTimeoutSeconds: chosen.executionTimeoutSeconds, networkTimeoutSeconds: chosen.networkTimeoutSeconds, scenario: chosen.scenario.name } : {}),
       };
       const run = startScenario(scenario ? scenario.apply(base, { largeSessionKb: opts.largeSessionKb }) : base);
-      const what = scenario ? `scenario ${scenario.name} (${scenario.summary})` : 'no X-AspNet-Version from the state server';
+      const what = scenario ? `scenario ${scenario.name}: ${scenario.summary}` : 'no X-AspNet-Version from the state server';
       process.stdout.write(
-        `statescope demo: ${what}; ${sessions} emulated users at ${rate} pages/s, app restart every ${opts.restartEvery} s. Ctrl+C to stop.\n`,
+        `statescope demo: ${sessions} emulated users at ${rate} pages/s, app restart every ${opts.restartEvery} s; ${what}. Ctrl+C to stop.\n`,
       );
       void run.done.catch(() => {});
     });

@@ -3,6 +3,7 @@
 // executionTimeout, then write back (Set) or just unlock (ReleaseExclusive). App restarts make
 // a fresh partition, so the version check runs again, which is the failure statescope targets.
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createStateClient, DEFAULT_APP_ID, DEFAULT_TIMEOUT_MINUTES, type StateClient } from './index.ts';
 import type { StateReply } from './replies.ts';
 import type { OperationKind } from './requests.ts';
@@ -167,6 +168,8 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
   let stopped = false;
   let finishedAt: number | null = null;
   const wake = new AbortController();
+  // Every waiting page listens for the end of the run: as many listeners as pages in flight.
+  setMaxListeners(0, wake.signal);
   const inFlight = new Set<Promise<unknown>>();
   const users: User[] = Array.from({ length: sessions }, () => ({ sessionId: newSessionId(), pagesOpen: 0, body: null }));
   /** The load balancer: any server, page by page, so a user's session is used from all of them. */
