@@ -86,6 +86,7 @@ function harRequest(record: ExchangeRecord): HarRequest {
     _target: req.target,
     _head: req.head,
   };
+  if (req.bodyDigest !== undefined) out._bodyDigest = req.bodyDigest;
   if (req.body !== undefined) {
     out.postData = { mimeType: OCTETS, text: req.body, _encoding: 'base64' };
     if (req.bodyTruncated) out.postData._bodyTruncated = true;
@@ -123,6 +124,7 @@ function harResponse(record: ExchangeRecord): HarResponse {
     _statusLineForm: rep.protocol ? 'http' : 'microsoft',
     _head: rep.head,
   };
+  if (rep.bodyDigest !== undefined) out._bodyDigest = rep.bodyDigest;
   if (rep.body !== undefined) {
     out.content.text = rep.body;
     out.content.encoding = 'base64';

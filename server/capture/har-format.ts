@@ -27,6 +27,8 @@ export interface HarRequest {
   _head?: string;
   /** No request was read on this connection (e.g. the upstream refused before it came). */
   _noRequest?: boolean;
+  /** Digest of a Set's body (never the bytes), for the redundant-writes diagnosis. */
+  _bodyDigest?: string;
 }
 
 export interface HarResponse {
@@ -45,6 +47,8 @@ export interface HarResponse {
   _statusLineForm?: 'http' | 'microsoft';
   /** The head exactly as the upstream sent it (before any injection), latin1. */
   _head?: string;
+  /** Digest of a Get/GetExclusive reply's body (never the bytes), for the redundant-writes diagnosis. */
+  _bodyDigest?: string;
 }
 
 export interface HarEntry {

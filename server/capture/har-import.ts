@@ -95,6 +95,7 @@ function requestFrom(request: Json, url: string): RequestRecord {
     : serializeRequestHead({ verb, target, version, headers });
   const head: RequestHead = { kind: 'request', verb, target, version, headers, contentLength: bodySize, raw, text: raw.toString('latin1') };
   const record = buildRequestRecord(head);
+  if (isString(request._bodyDigest)) record.bodyDigest = request._bodyDigest;
   const postData = request.postData;
   if (isObject(postData) && isString(postData.text)) {
     record.body = postData._encoding === 'base64' ? postData.text : Buffer.from(postData.text, 'utf8').toString('base64');
@@ -132,6 +133,7 @@ function replyFrom(response: Json, injected: boolean): ReplyRecord {
     text: raw.toString('latin1'),
   };
   const record = buildReplyRecord(head, injectedLine);
+  if (isString(response._bodyDigest)) record.bodyDigest = response._bodyDigest;
   if (isString(content.text)) {
     record.body = content.encoding === 'base64' ? content.text : Buffer.from(content.text, 'utf8').toString('base64');
     record.bodyTruncated = content._bodyTruncated === true;

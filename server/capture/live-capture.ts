@@ -5,7 +5,7 @@
 // The relay calls ingest() synchronously, so everything here is O(1) per record; subscribers
 // run later, in a batch, inside try/catch: a failing or slow consumer cannot touch forwarding.
 import { majorVersion } from '../protocol/index.ts';
-import { DiagnosisTracker } from './diagnosis.ts';
+import { DiagnosisTracker, type DiagnosisThresholds } from './diagnosis.ts';
 import { RingStore, type RingStoreLimits } from './ring-store.ts';
 import type { CaptureSource, Unsubscribe } from './source.ts';
 import { StatsCollector } from './stats.ts';
@@ -23,6 +23,8 @@ export interface LiveCaptureOptions {
   batchMs?: number;
   connections?: () => { client: number; upstream: number };
   log?: (line: string) => void;
+  /** The operator's executionTimeout / stateNetworkTimeout / large-session size, for the diagnoses. */
+  thresholds?: Partial<DiagnosisThresholds>;
 }
 
 type BatchListener = (batch: readonly ExchangeRecord[]) => void;
@@ -41,7 +43,7 @@ export class LiveCapture implements CaptureSource {
   private nextId = 1;
   private readonly store: RingStore;
   private readonly statsCollector = new StatsCollector();
-  private readonly diagnosisTracker = new DiagnosisTracker();
+  private readonly diagnosisTracker: DiagnosisTracker;
   private readonly subscribers = new Set<BatchListener>();
   private readonly taps = new Set<BatchListener>();
   private readonly stateListeners = new Set<(s: ProxyState) => void>();
@@ -59,6 +61,8 @@ export class LiveCapture implements CaptureSource {
     this.options = { ...options };
     this.injection = { ...options.injection };
     this.store = new RingStore(options.limits);
+    this.diagnosisTracker = new DiagnosisTracker(Date.now, options.thresholds);
+    this.diagnosisTracker.setEndpoints({ listen: options.listen, upstream: options.upstream });
   }
 
   /** Called by the relay for every finished exchange. Assigns the id. */
@@ -78,6 +82,7 @@ export class LiveCapture implements CaptureSource {
 
   setListenAddress(address: string): void {
     this.options.listen = address;
+    this.diagnosisTracker.setEndpoints({ listen: address });
   }
 
   setUpstreamReachable(reachable: boolean): void {

@@ -2,7 +2,7 @@
 // CaptureSource the live proxy offers, so the same dashboard shows it, minus live updates and
 // controls. Stats and diagnoses are computed over the loaded records on the capture's own
 // clock: "now" is the time of the last record, so the charts show the capture's last minutes.
-import { DiagnosisTracker } from './diagnosis.ts';
+import { DiagnosisTracker, type DiagnosisThresholds } from './diagnosis.ts';
 import { RingStore, type RingStoreLimits } from './ring-store.ts';
 import type { CaptureSource, Unsubscribe } from './source.ts';
 import { StatsCollector } from './stats.ts';
@@ -14,6 +14,8 @@ export interface ReadOnlyCaptureOptions {
   version: string;
   /** The same bound as the live store: a huge file keeps its newest records. */
   limits: RingStoreLimits;
+  /** The web.config settings the diagnoses measure against (--execution-timeout...). */
+  thresholds?: Partial<DiagnosisThresholds>;
 }
 
 export class ReadOnlyCaptureError extends Error {}
@@ -24,7 +26,7 @@ export class ReadOnlyCapture implements CaptureSource {
   private clock = 0;
   private readonly store: RingStore;
   private readonly statsCollector = new StatsCollector(() => this.clock);
-  private readonly diagnosisTracker = new DiagnosisTracker(() => this.clock);
+  private readonly diagnosisTracker: DiagnosisTracker;
   private lastId = 0;
   private count = 0;
   private renumbering = false;
@@ -34,6 +36,7 @@ export class ReadOnlyCapture implements CaptureSource {
 
   constructor(private readonly options: ReadOnlyCaptureOptions) {
     this.store = new RingStore(options.limits);
+    this.diagnosisTracker = new DiagnosisTracker(() => this.clock, options.thresholds);
   }
 
   /** Exchanges read from the file; stats count them all, the store keeps the newest. */

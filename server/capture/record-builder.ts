@@ -10,6 +10,7 @@ import {
   type RequestHead,
   type ResponseHead,
 } from '../protocol/index.ts';
+import { createHash, hash, type Hash } from 'node:crypto';
 import type { ReplyRecord, RequestRecord, WireHeader } from './wire-types.ts';
 
 /** Header pairs read back from a head's text, in wire order (the start line skipped). */
@@ -93,16 +94,24 @@ export function buildReplyRecord(head: ResponseHead, injectedLine: string | null
 
 /**
  * Collects at most `limit` bytes of a body for --capture-bodies. Bodies are private session
- * data, so by default (limit 0) nothing is kept.
+ * data, so by default (limit 0) nothing is kept. With `digest`, it also hashes the whole body
+ * as it streams past (for the redundant-writes diagnosis): the bytes are never kept for that.
  */
 export class BodyCapture {
   private readonly parts: Buffer[] = [];
   private kept = 0;
   private seen = 0;
+  /** A one-chunk body is hashed in one call at the end (twice as cheap as a Hash object). */
+  private onlyChunk: Buffer | null = null;
+  private hasher: Hash | null = null;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly digest = false,
+  ) {}
 
   add(chunk: Buffer): void {
+    if (this.digest) this.hashChunk(chunk);
     this.seen += chunk.length;
     if (this.kept >= this.limit) return;
     const take = Math.min(chunk.length, this.limit - this.kept);
@@ -110,10 +119,45 @@ export class BodyCapture {
     this.kept += take;
   }
 
-  /** Writes body/bodyTruncated onto a record when anything was captured. */
-  applyTo(target: { body?: string; bodyTruncated?: boolean }): void {
+  /** Writes body/bodyTruncated (when anything was captured) and bodyDigest onto a record. */
+  applyTo(target: { body?: string; bodyTruncated?: boolean; bodyDigest?: string }): void {
+    if (this.digest && this.seen > 0) {
+      const full = this.hasher ? this.hasher.digest('base64') : hash('sha1', this.onlyChunk!, 'base64');
+      target.bodyDigest = full.slice(0, DIGEST_CHARS);
+      this.onlyChunk = null;
+      this.hasher = null;
+    }
     if (this.limit <= 0 || this.seen === 0) return;
     target.body = Buffer.concat(this.parts, this.kept).toString('base64');
     target.bodyTruncated = this.seen > this.kept;
   }
+
+  private hashChunk(chunk: Buffer): void {
+    if (this.hasher) this.hasher.update(chunk);
+    else if (this.seen === 0) this.onlyChunk = chunk;
+    else {
+      this.hasher = createHash('sha1').update(this.onlyChunk!).update(chunk);
+      this.onlyChunk = null;
+    }
+  }
+}
+
+/** 96 bits of SHA-1, in Base64: plenty to tell two bodies of one session apart. */
+const DIGEST_CHARS = 16;
+
+/**
+ * What to collect of a request body: a capped prefix with --capture-bodies, and a digest of a
+ * Set's body (the item being written). Null when nothing is needed.
+ */
+export function requestBodyCapture(request: RequestRecord, limit: number): BodyCapture | null {
+  if (request.bodySize <= 0) return null;
+  const digest = request.kind === 'Set';
+  return limit > 0 || digest ? new BodyCapture(limit, digest) : null;
+}
+
+/** The same for a reply: the digest of the item a Get/GetExclusive returned. */
+export function replyBodyCapture(request: RequestRecord | null, bodyLength: number, limit: number): BodyCapture | null {
+  if (bodyLength <= 0) return null;
+  const digest = request !== null && (request.kind === 'Get' || request.kind === 'GetExclusive');
+  return limit > 0 || digest ? new BodyCapture(limit, digest) : null;
 }

@@ -51,6 +51,8 @@ export interface RequestRecord {
   /** Base64 of the captured body prefix; only with --capture-bodies. */
   body?: string;
   bodyTruncated?: boolean;
+  /** Short digest of a Set's whole body (never the bytes): for the redundant-writes diagnosis. */
+  bodyDigest?: string;
 }
 
 export interface ReplyRecord {
@@ -77,6 +79,8 @@ export interface ReplyRecord {
   actionFlags: string | null;
   body?: string;
   bodyTruncated?: boolean;
+  /** Short digest of a Get/GetExclusive reply's whole body (never the bytes): for redundant-writes. */
+  bodyDigest?: string;
 }
 
 export interface ExchangeRecord {
@@ -201,7 +205,17 @@ export type DiagnosisId =
   | 'slow-replies'
   | 'lock-contention'
   | 'bad-requests'
-  | 'mixed-app-hashes';
+  | 'mixed-app-hashes'
+  | 'orphaned-lock'
+  | 'sessions-vanished'
+  | 'farm-site-id-mismatch'
+  | 'farm-app-path-case'
+  | 'farm-hash-mismatch'
+  | 'large-sessions'
+  | 'redundant-writes'
+  | 'client-timeouts'
+  | 'store-memory'
+  | 'exposed-listener';
 
 export interface Diagnosis {
   id: DiagnosisId;

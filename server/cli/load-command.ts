@@ -6,6 +6,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_APP_ID } from '../client/app-hash.ts';
 import { formatProgress, formatReport } from '../client/report.ts';
 import { startScenario, type ScenarioRun } from '../client/scenario.ts';
+import { chooseScenarioSettings, findScenario, SCENARIO_NAMES, scenarioHelp } from '../client/scenarios.ts';
 import { formatHostPort, hostPortOption, type HostPort } from './address.ts';
 
 interface LoadOptions {
@@ -18,6 +19,8 @@ interface LoadOptions {
   networkTimeout: number;
   executionTimeout: number;
   maxErrors?: ErrorThreshold;
+  scenario: string;
+  largeSessionKb: number;
   json?: boolean;
 }
 
@@ -43,6 +46,12 @@ Examples:
       server without it shows "Unable to use session state server because this version of
       ASP.NET requires session state server version 2.0 or above." once per restart
   $ statescope load --duration 30 --json > run.json
+  $ statescope load --scenario orphaned-locks --duration 60
+      reproduce a diagnosis (start the proxy with the same --execution-timeout,
+      10 s for this scenario unless you give one)
+
+Scenarios (--scenario NAME; the dashboard's diagnoses name what each shows):
+${scenarioHelp('  ')}
 
 Each user plays pages as SessionStateModule does: GetExclusive (404: CreateUninitialized
 and again; 423: poll every 500 ms, breaking locks older than --execution-timeout), then
@@ -74,23 +83,34 @@ export function registerLoadCommand(program: Command): void {
     .option('--app-id <id>', 'HttpRuntime.AppDomainAppId of the emulated app', nonEmpty, DEFAULT_APP_ID)
     .option('--network-timeout <seconds>', 'stateNetworkTimeout: limit for connect, send and receive', number(0.001), 10)
     .option('--execution-timeout <seconds>', 'lock age at which a waiting page breaks the lock', number(0), 110)
+    .addOption(new Option('--scenario <name>', 'what the emulated application does wrong (see the list below)').choices(SCENARIO_NAMES).default('healthy'))
+    .option('--large-session-kb <kb>', 'large-sessions scenario: items are sized around this (the proxy\'s --large-session-kb)', number(1), 1024)
     .option('--max-errors <n|p%>', `exit with code ${EXIT_TOO_MANY_ERRORS} when the run has more errors than N, or than P% of its operations`, errorThreshold)
     .option('--json', 'print the report as JSON instead of text')
     .addHelpText('after', EXAMPLES)
-    .action(async (opts: LoadOptions) => {
+    .action(async (opts: LoadOptions, command: Command) => {
       const controller = new AbortController();
-      const run = startScenario({
+      const scenario = findScenario(opts.scenario)!;
+      const chosen = chooseScenarioSettings(
+        scenario,
+        { executionTimeoutSeconds: opts.executionTimeout, networkTimeoutSeconds: opts.networkTimeout, sessions: opts.sessions, rate: opts.rate },
+        (name) => command.getOptionValueSource(name) === 'default',
+      );
+      if (scenario.loadNote) process.stderr.write(`statescope load --scenario ${scenario.name}: ${scenario.loadNote}\n`);
+      const base = {
         host: opts.target.host,
         port: opts.target.port,
         appId: opts.appId,
-        sessions: opts.sessions,
+        sessions: chosen.sessions,
         durationSeconds: opts.duration,
-        rate: opts.rate,
+        rate: chosen.rate,
         restartEverySeconds: opts.restartEvery,
-        networkTimeoutSeconds: opts.networkTimeout,
-        executionTimeoutSeconds: opts.executionTimeout,
+        networkTimeoutSeconds: chosen.networkTimeoutSeconds,
+        executionTimeoutSeconds: chosen.executionTimeoutSeconds,
         signal: controller.signal,
-      });
+        scenario: scenario.name,
+      };
+      const run = startScenario(scenario.apply(base, { largeSessionKb: opts.largeSessionKb }));
       const stopOnSigint = () => controller.abort();
       process.once('SIGINT', stopOnSigint);
       const detachKeys = attachKeys(run);

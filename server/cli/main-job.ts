@@ -15,7 +15,7 @@ export interface MainJobOptions {
   shutdownGraceMs: number;
   /** Runs first on shutdown (e.g. stop the demo's traffic). */
   beforeStop?: () => Promise<void>;
-  /** Runs last on shutdown, once every exchange is recorded (e.g. the demo's summary). */
+  /** Runs last on shutdown, once every exchange is recorded (the demo's summary, a scenario's own state server). */
   afterStop?: () => Promise<void>;
 }
 

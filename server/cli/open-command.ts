@@ -5,12 +5,13 @@ import { Option, type Command } from 'commander';
 import { ReadOnlyCapture } from '../capture/read-only-capture.ts';
 import { loadSavedCapture, SavedCaptureError, type LoadReport } from '../capture/saved-capture.ts';
 import { formatHostPort, hostPortOption, parseHostPort, type HostPort } from './address.ts';
+import { addDiagnosisOptions, thresholdsFrom, type DiagnosisOptionValues } from './diagnosis-options.ts';
 import { DEFAULT_DASHBOARD_LISTEN, positiveInt, positiveNumber } from './proxy-command.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { VERSION } from './version.ts';
 import { APP_DEFAULTS, MIB } from './statescope-app.ts';
 
-interface OpenOptions {
+interface OpenOptions extends DiagnosisOptionValues {
   dashboard: HostPort;
   token?: string;
   maxExchanges: number;
@@ -18,7 +19,7 @@ interface OpenOptions {
 }
 
 export function registerOpenCommand(program: Command): void {
-  program
+  const command = program
     .command('open')
     .argument('<file>', 'a JSONL capture log (--log FILE, FILE.1, Export JSONL) or a HAR file from Export HAR')
     .description('open a saved capture in the dashboard, read-only')
@@ -29,7 +30,8 @@ export function registerOpenCommand(program: Command): void {
     )
     .option('--token <token>', 'dashboard access token (generated when --dashboard is not loopback)')
     .option('--max-exchanges <n>', 'exchanges kept in memory (the newest; stats count them all)', positiveInt('--max-exchanges'), APP_DEFAULTS.maxExchanges)
-    .option('--max-capture-mb <mb>', 'memory ceiling of the kept exchanges, in MiB', positiveNumber('--max-capture-mb'), APP_DEFAULTS.maxCaptureBytes / MIB)
+    .option('--max-capture-mb <mb>', 'memory ceiling of the kept exchanges, in MiB', positiveNumber('--max-capture-mb'), APP_DEFAULTS.maxCaptureBytes / MIB);
+  addDiagnosisOptions(command)
     .addHelpText(
       'after',
       `
@@ -46,6 +48,7 @@ Examples:
         source: path.basename(file),
         version: VERSION,
         limits: { maxCount: opts.maxExchanges, maxBytes: Math.round(opts.maxCaptureMb * 1024 * 1024) },
+        thresholds: thresholdsFrom(opts),
       });
       let report: LoadReport;
       try {

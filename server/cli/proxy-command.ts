@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInjectionValue } from '../capture/live-capture.ts';
 import { DEFAULT_INJECTED_VERSION } from '../proxy/injection.ts';
 import { hostPortOption, parseHostPort, STATE_SERVER_PORT, type HostPort } from './address.ts';
+import { addDiagnosisOptions, thresholdsFrom, type DiagnosisOptionValues } from './diagnosis-options.ts';
 import { runMainJob, type MainJobOptions } from './main-job.ts';
 import { APP_DEFAULTS, MIB } from './statescope-app.ts';
 
@@ -30,7 +31,7 @@ function versionValue(value: string): string {
   return value;
 }
 
-export interface ProxyCommandOptions {
+export interface ProxyCommandOptions extends DiagnosisOptionValues {
   listen: HostPort;
   upstream?: HostPort;
   embeddedVersionHeader: string | false;
@@ -77,7 +78,7 @@ Examples:
 
 /** The main job's options, shared by `proxy` and `demo` (add a main-job option here, once). */
 export function addProxyOptions(command: Command): Command {
-  return command
+  command
     .addOption(
       new Option('--listen <host:port>', 'where ASP.NET clients connect (point stateConnectionString here)')
         .argParser(hostPortOption())
@@ -106,6 +107,7 @@ export function addProxyOptions(command: Command): Command {
     .option('--upstream-timeout <seconds>', 'close the client when the upstream stays silent this long while a reply is due', positiveNumber('--upstream-timeout'), APP_DEFAULTS.replyTimeoutMs / 1000)
     .option('--connect-timeout <seconds>', 'give up connecting to the upstream after this long', positiveNumber('--connect-timeout'), APP_DEFAULTS.connectTimeoutMs / 1000)
     .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, let exchanges in flight finish for up to this long', positiveNumber('--shutdown-grace'), 5);
+  return addDiagnosisOptions(command);
 }
 
 /** What the main job's options mean for the assembly (shared with `demo`). */
@@ -128,6 +130,7 @@ export function mainJobOptions(opts: ProxyCommandOptions): MainJobOptions {
       logMaxBytes: Math.round(opts.logMaxMb * 1024 * 1024),
       logKeep: opts.logKeep,
       logExchanges: opts.logExchanges ?? false,
+      diagnosisThresholds: thresholdsFrom(opts),
     },
     dashboard: opts.dashboard === false ? null : opts.dashboard,
     token: opts.token,

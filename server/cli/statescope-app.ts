@@ -7,6 +7,7 @@ import { formatExchangeLine } from '../capture/exchange-line.ts';
 import { JsonlLog } from '../capture/jsonl-log.ts';
 import { LiveCapture } from '../capture/live-capture.ts';
 import type { InjectionRule } from '../capture/wire-types.ts';
+import type { DiagnosisThresholds } from '../capture/diagnosis.ts';
 import { startProxy, formatAddress, type RunningProxy } from '../proxy/proxy-server.ts';
 import { startStateServer, type RunningStateServer } from '../stateserver/index.ts';
 import type { HostPort } from './address.ts';
@@ -35,6 +36,8 @@ export interface AppOptions {
   upstreamProbeMs?: number;
   /** How long a head split across segments is held before its bytes are flushed raw. */
   headHoldMs?: number;
+  /** The operator's web.config settings the diagnoses measure against. */
+  diagnosisThresholds?: Partial<DiagnosisThresholds>;
 }
 
 export const MIB = 1024 * 1024;
@@ -81,6 +84,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     limits: { maxCount: options.maxExchanges, maxBytes: options.maxCaptureBytes },
     connections: () => proxy?.connections() ?? { client: 0, upstream: 0 },
     log: notice,
+    thresholds: options.diagnosisThresholds ?? {},
   });
 
   const log = options.logFile ? new JsonlLog(options.logFile, { maxBytes: options.logMaxBytes, keep: options.logKeep }) : null;

@@ -62,9 +62,9 @@ export class StateConnection {
   }
 
   /** Opens a socket; fails in phase "Connecting" on refusal, unreachability or timeout. */
-  static open(host: string, port: number, timeoutMs: number): Promise<StateConnection> {
+  static open(host: string, port: number, timeoutMs: number, localAddress?: string): Promise<StateConnection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
+      const socket = net.connect({ host, port, ...(localAddress !== undefined ? { localAddress } : {}) });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(failure('Connecting to the state server', timeoutError(timeoutMs)));

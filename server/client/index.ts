@@ -40,6 +40,8 @@ export interface StateClientOptions {
   networkTimeoutSeconds?: number;
   /** Pool timer period; idle sockets are disposed after 1-2 ticks. Default 5000. */
   idleTickMs?: number;
+  /** Source address of the client's sockets (e.g. 127.0.0.2 for a second emulated web server). */
+  localAddress?: string;
   onWire?: (event: WireEvent) => void;
 }
 
@@ -94,6 +96,7 @@ export function createStateClient(options: StateClientOptions): StateClient {
       networkTimeoutMs,
       generation,
       ...(options.idleTickMs !== undefined ? { idleTickMs: options.idleTickMs } : {}),
+      ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
       ...(options.onWire ? { onWire: options.onWire } : {}),
     });
   let partition = newPartition();

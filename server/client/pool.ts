@@ -10,6 +10,8 @@ export interface PoolOptions {
   port: number;
   networkTimeoutMs: number;
   idleTickMs?: number;
+  /** Source address of the sockets (an emulated web server of a farm on its own loopback address). */
+  localAddress?: string;
 }
 
 export interface PoolStats {
@@ -50,7 +52,7 @@ export class ConnectionPool {
       this.counters.replaced++;
     }
     const { host, port, networkTimeoutMs } = this.options;
-    const connection = await StateConnection.open(host, port, networkTimeoutMs);
+    const connection = await StateConnection.open(host, port, networkTimeoutMs, this.options.localAddress);
     this.counters.opened++;
     // Closed while connecting (an app restart): the request still runs, then checkin drops it.
     return this.lend(connection);

@@ -23,7 +23,7 @@ export function formatReport(report: ScenarioReport): string {
   const lines: string[] = [];
   const pacing = report.rate > 0 ? `${report.rate} pages/s` : 'as fast as possible';
   lines.push(
-    `statescope load: ${report.target}, ${report.sessions} session${report.sessions === 1 ? '' : 's'}, ` +
+    `statescope load${report.scenario === 'healthy' ? '' : ` --scenario ${report.scenario}`}: ${report.target}, ${report.sessions} session${report.sessions === 1 ? '' : 's'}, ` +
       `${report.elapsedSeconds.toFixed(1)} s, ${pacing}, app restarts: ${report.restarts.length}`,
   );
   const p = report.pages;
@@ -34,6 +34,8 @@ export function formatReport(report: ScenarioReport): string {
       ` - ${report.pagesPerSecond} pages/s`,
   );
   lines.push(`       ${p.lockWaits} lock waits (423), ${p.staleLocksReleased} stale locks released`);
+  if (p.locksLeftBehind > 0) lines.push(`       ${p.locksLeftBehind} locks left behind by pages that threw (non-serializable item)`);
+  if (p.unchangedWrites > 0) lines.push(`       ${p.unchangedWrites} Sets wrote back the item unchanged`);
 
   lines.push('');
   const columns = statusColumns(report);

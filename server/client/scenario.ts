@@ -3,7 +3,7 @@
 // executionTimeout, then write back (Set) or just unlock (ReleaseExclusive). App restarts make
 // a fresh partition, so the version check runs again, which is the failure statescope targets.
 import { randomBytes } from 'node:crypto';
-import { createStateClient, DEFAULT_TIMEOUT_MINUTES, type StateClient } from './index.ts';
+import { createStateClient, DEFAULT_APP_ID, DEFAULT_TIMEOUT_MINUTES, type StateClient } from './index.ts';
 import type { StateReply } from './replies.ts';
 import type { OperationKind } from './requests.ts';
 import { newSessionId } from './session-id.ts';
@@ -22,6 +22,37 @@ export interface PageMix {
 }
 
 export const DEFAULT_PAGE_MIX: PageMix = { readOnly: 0.2, keepAlive: 0.05, unchanged: 0.25, abandon: 0.02 };
+
+/** One web server of the farm the users are spread over (a load balancer picks one per page). */
+export interface WebServer {
+  /** HttpRuntime.AppDomainAppId on that server. */
+  appId: string;
+  /** Its "(hash)"; default Base64(SHA-256(appId)) as 4.5+ computes it. */
+  appHash?: string;
+  /** Its stateNetworkTimeout, when it differs from the run's. */
+  networkTimeoutSeconds?: number;
+  /** Its source address, so that statescope tells the servers apart (e.g. 127.0.0.2). */
+  localAddress?: string;
+}
+
+/** Misbehaviour of the application, for the diagnosis scenarios. */
+export interface PageFaults {
+  /** Share of pages that lock the session and then throw before writing it back (a non-serializable item): the lock stays. */
+  lockLeftBehind?: number;
+  /** Pages that change nothing write the item back unchanged (Set with the bytes read) instead of ReleaseExclusive. */
+  rewriteUnchanged?: boolean;
+}
+
+/** Sizes of the serialized session items each user writes (default: a few hundred bytes). */
+export interface SessionSizes {
+  /** The first write of each user is between minBytes and maxBytes. */
+  minBytes: number;
+  maxBytes: number;
+  /** Each later write grows the item by this much... */
+  growBytes: number;
+  /** ...up to this size. */
+  capBytes: number;
+}
 
 export interface ScenarioOptions {
   host: string;
@@ -51,9 +82,16 @@ export interface ScenarioOptions {
   /** Unpaced mode: pause before a user whose page failed asks again. Default 100. */
   failurePauseMs?: number;
   random?: () => number;
+  /** The web farm; default one server with appId / appHash. */
+  webServers?: WebServer[];
+  faults?: PageFaults;
+  sizes?: SessionSizes;
+  /** Name of the scenario, for the report. Default "healthy". */
+  scenario?: string;
 }
 
 export interface ScenarioReport {
+  scenario: string;
   target: string;
   sessions: number;
   rate: number;
@@ -85,6 +123,8 @@ export interface ScenarioRun {
 interface User {
   sessionId: string;
   pagesOpen: number;
+  /** The item this user writes next (kept only with `sizes`, changed in place each write). */
+  body: Buffer | null;
 }
 
 const TICK_MS = 10;
@@ -102,14 +142,23 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
   const mix = { ...DEFAULT_PAGE_MIX, ...options.mix };
   const random = options.random ?? Math.random;
 
-  const client: StateClient = createStateClient({
-    host: options.host,
-    port: options.port,
-    ...(options.appId !== undefined ? { appId: options.appId } : {}),
-    ...(options.appHash !== undefined ? { appHash: options.appHash } : {}),
-    ...(options.networkTimeoutSeconds !== undefined ? { networkTimeoutSeconds: options.networkTimeoutSeconds } : {}),
-    ...(options.idleTickMs !== undefined ? { idleTickMs: options.idleTickMs } : {}),
-  });
+  const faults = options.faults ?? {};
+  const servers: WebServer[] = options.webServers?.length
+    ? options.webServers
+    : [{ appId: options.appId ?? DEFAULT_APP_ID, ...(options.appHash !== undefined ? { appHash: options.appHash } : {}) }];
+  const clients: StateClient[] = servers.map((server) =>
+    createStateClient({
+      host: options.host,
+      port: options.port,
+      appId: server.appId,
+      ...(server.appHash !== undefined ? { appHash: server.appHash } : {}),
+      ...(server.localAddress !== undefined ? { localAddress: server.localAddress } : {}),
+      ...(options.networkTimeoutSeconds !== undefined || server.networkTimeoutSeconds !== undefined
+        ? { networkTimeoutSeconds: server.networkTimeoutSeconds ?? options.networkTimeoutSeconds }
+        : {}),
+      ...(options.idleTickMs !== undefined ? { idleTickMs: options.idleTickMs } : {}),
+    }),
+  );
   const stats = new ScenarioStats(random);
   const started = performance.now();
   const elapsedMs = () => performance.now() - started;
@@ -122,7 +171,9 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
   // MaxListenersExceededWarning, although nothing leaked.
   const sleepers = new Set<() => void>();
   const inFlight = new Set<Promise<unknown>>();
-  const users: User[] = Array.from({ length: sessions }, () => ({ sessionId: newSessionId(), pagesOpen: 0 }));
+  const users: User[] = Array.from({ length: sessions }, () => ({ sessionId: newSessionId(), pagesOpen: 0, body: null }));
+  /** The load balancer: any server, page by page, so a user's session is used from all of them. */
+  const pickClient = (): StateClient => clients[clients.length === 1 ? 0 : Math.floor(random() * clients.length)]!;
 
   /** Resolves after `ms`, or at once when the run stops. */
   const pause = (ms: number) =>
@@ -139,13 +190,13 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
 
   const restartApp = () => {
     if (stopped) return;
-    client.restartApp();
+    for (const client of clients) client.restartApp();
     appStartedAt = elapsedMs();
     restarts.push(Math.round(appStartedAt));
   };
 
   /** One store call, counted; client errors are recorded and rethrown to end the page. */
-  async function call(kind: OperationKind, run: () => Promise<StateReply>): Promise<StateReply> {
+  async function call(client: StateClient, kind: OperationKind, run: () => Promise<StateReply>): Promise<StateReply> {
     const generation = client.generation;
     const at = elapsedMs();
     const sinceAppStart = at - appStartedAt;
@@ -163,26 +214,28 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
    * Gets the session, waiting out other requests' locks as SessionStateModule does. Returns
    * null when the page gives up (lock held past executionTimeout, or the run ended).
    */
-  async function acquire(user: User, exclusive: boolean): Promise<StateReply | null> {
+  async function acquire(client: StateClient, user: User, exclusive: boolean): Promise<StateReply | null> {
     const id = user.sessionId;
     const giveUpAt = elapsedMs() + executionTimeoutSeconds * 1000;
     let created = false;
     // Bounded: every pass either returns, creates once, or waits lockPollMs until giveUpAt.
     for (;;) {
       if (stopped) return null;
-      const reply = exclusive ? await call('GetExclusive', () => client.getExclusive(id)) : await call('Get', () => client.get(id));
+      const reply = exclusive
+        ? await call(client, 'GetExclusive', () => client.getExclusive(id))
+        : await call(client, 'Get', () => client.get(id));
       if (reply.outcome === 'found') return reply;
       if (reply.outcome === 'absent') {
         // A read-only page of a new session just runs without data; so does a second miss.
         if (!exclusive || created) return reply;
-        await call('CreateUninitialized', () => client.createUninitialized(id, timeoutMinutes));
+        await call(client, 'CreateUninitialized', () => client.createUninitialized(id, timeoutMinutes));
         created = true;
         continue;
       }
       stats.pages.lockWaits++;
       if (reply.lockCookie !== null && (reply.lockAge ?? 0) >= executionTimeoutSeconds) {
         // The owner must have died (e.g. its request threw after locking): break the lock.
-        await call('ReleaseExclusive', () => client.releaseExclusive(id, reply.lockCookie!));
+        await call(client, 'ReleaseExclusive', () => client.releaseExclusive(id, reply.lockCookie!));
         stats.pages.staleLocksReleased++;
         continue;
       }
@@ -196,17 +249,18 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
     stats.pages.started++;
     user.pagesOpen++;
     const id = user.sessionId;
+    const client = pickClient();
     try {
       const pick = random();
       if (pick < mix.keepAlive) {
-        await call('ResetTimeout', () => client.resetTimeout(id));
+        await call(client, 'ResetTimeout', () => client.resetTimeout(id));
       } else if (pick < mix.keepAlive + mix.readOnly) {
-        if ((await acquire(user, false)) === null) {
+        if ((await acquire(client, user, false)) === null) {
           stats.pages.gaveUp++;
           return true;
         }
       } else {
-        const item = await acquire(user, true);
+        const item = await acquire(client, user, true);
         if (item === null) {
           stats.pages.gaveUp++;
           return true;
@@ -214,12 +268,23 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
         const cookie = item.lockCookie;
         if (item.outcome === 'found' && cookie !== null) {
           const rest = (pick - mix.keepAlive - mix.readOnly) / (1 - mix.keepAlive - mix.readOnly);
-          if (rest < mix.abandon) await call('Remove', () => client.remove(id, cookie));
-          else if (rest < mix.abandon + mix.unchanged) await call('ReleaseExclusive', () => client.releaseExclusive(id, cookie));
-          else await call('Set', () => client.set(id, sessionBody(random), { lockCookie: cookie, timeoutMinutes }));
+          if (rest < mix.abandon) await call(client, 'Remove', () => client.remove(id, cookie));
+          else if (rest < mix.abandon + mix.unchanged) {
+            if (faults.rewriteUnchanged && item.body.length > 0) {
+              // The page only read a mutable object, so the module thinks the session is dirty.
+              stats.pages.unchangedWrites++;
+              await call(client, 'Set', () => client.set(id, item.body, { lockCookie: cookie, timeoutMinutes }));
+            } else await call(client, 'ReleaseExclusive', () => client.releaseExclusive(id, cookie));
+          } else if (faults.lockLeftBehind !== undefined && random() < faults.lockLeftBehind) {
+            // Serializing the session throws (a non-serializable item) before Set is sent: the
+            // page fails and nobody releases the lock; other pages of the user wait for it.
+            stats.pages.locksLeftBehind++;
+            stats.pages.failed++;
+            return false;
+          } else await call(client, 'Set', () => client.set(id, nextBody(user), { lockCookie: cookie, timeoutMinutes }));
         } else {
           // Still no item: the module stores the new session with LockCookie 0.
-          await call('Set', () => client.set(id, sessionBody(random), { newItem: true, timeoutMinutes }));
+          await call(client, 'Set', () => client.set(id, nextBody(user), { newItem: true, timeoutMinutes }));
         }
       }
       stats.pages.completed++;
@@ -230,6 +295,24 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
     } finally {
       user.pagesOpen--;
     }
+  }
+
+  /** The item a page writes: a few random bytes, or with `sizes` the user's item, grown and changed. */
+  function nextBody(user: User): Buffer {
+    const sizes = options.sizes;
+    if (!sizes) return sessionBody(random);
+    if (user.body === null) {
+      user.body = randomBytes(sizes.minBytes + Math.floor(random() * Math.max(0, sizes.maxBytes - sizes.minBytes)));
+    } else if (user.body.length < sizes.capBytes) {
+      const grown = Buffer.allocUnsafe(Math.min(sizes.capBytes, user.body.length + sizes.growBytes));
+      user.body.copy(grown);
+      randomBytes(grown.length - user.body.length).copy(grown, user.body.length);
+      user.body = grown;
+    }
+    // A real page changes something: a counter in the first bytes is enough to differ.
+    user.body.writeUInt32LE((user.body.readUInt32LE(0) + 1) >>> 0, 0);
+    // A copy goes on the wire: the user's item changes again on the next write.
+    return Buffer.from(user.body);
   }
 
   const track = (promise: Promise<unknown>) => {
@@ -280,6 +363,7 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
   const snapshot = (): ScenarioReport => {
     const elapsed = (finishedAt ?? elapsedMs()) / 1000;
     return {
+      scenario: options.scenario ?? 'healthy',
       target: `${options.host}:${options.port}`,
       sessions,
       rate,
@@ -301,7 +385,7 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
     await ended;
     // Pages in flight finish the request they are in (each bounded by the network timeout).
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-    await client.close();
+    await Promise.all(clients.map((c) => c.close()));
     return snapshot();
   })();
 

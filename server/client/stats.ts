@@ -93,12 +93,26 @@ export interface PageCounters {
   lockWaits: number;
   /** ReleaseExclusive sent for a lock older than executionTimeout. */
   staleLocksReleased: number;
+  /** Pages that threw after locking the session and left the lock behind (non-serializable item). */
+  locksLeftBehind: number;
+  /** Pages that wrote back exactly the bytes they had read. */
+  unchangedWrites: number;
 }
 
 const MAX_ERROR_EVENTS = 1000;
 
 export class ScenarioStats {
-  readonly pages: PageCounters = { started: 0, completed: 0, failed: 0, gaveUp: 0, skipped: 0, lockWaits: 0, staleLocksReleased: 0 };
+  readonly pages: PageCounters = {
+    started: 0,
+    completed: 0,
+    failed: 0,
+    gaveUp: 0,
+    skipped: 0,
+    lockWaits: 0,
+    staleLocksReleased: 0,
+    locksLeftBehind: 0,
+    unchangedWrites: 0,
+  };
   readonly latency: LatencyRecorder;
   private readonly operations = new Map<OperationKind, Map<string, number>>();
   private readonly errors = new Map<string, ErrorCount>();

@@ -12,7 +12,7 @@ import {
   type RequestHead,
   type ResponseHead,
 } from '../protocol/index.ts';
-import { BodyCapture, buildReplyRecord, buildRequestRecord } from '../capture/record-builder.ts';
+import { buildReplyRecord, buildRequestRecord, replyBodyCapture, requestBodyCapture } from '../capture/record-builder.ts';
 import { newPendingExchange, recordOf, type ConnectionIdentity, type PendingExchange } from './pending-exchange.ts';
 import type { ExchangeRecord, InjectionRule, OutcomeCode } from '../capture/wire-types.ts';
 import { applyInjection } from './injection.ts';
@@ -200,7 +200,7 @@ export class RelayConnection {
     if (!this.failed) this.toUpstream.push(this.requestHeadFlushed > 0 ? head.raw.subarray(this.requestHeadFlushed) : head.raw);
     this.requestHeadFlushed = 0;
     const exchange = newPendingExchange(buildRequestRecord(head));
-    if (head.contentLength > 0 && this.options.captureBodiesBytes > 0) exchange.requestBody = new BodyCapture(this.options.captureBodiesBytes);
+    exchange.requestBody = requestBodyCapture(exchange.request!, this.options.captureBodiesBytes);
     this.pending.push(exchange);
     this.replies.expectReplyTo(head.verb);
     if (this.failed) {
@@ -248,7 +248,7 @@ export class RelayConnection {
     }
     this.replyHeadFlushed = 0;
     exchange.reply = buildReplyRecord(head, line);
-    if (head.bodyLength > 0 && this.options.captureBodiesBytes > 0) exchange.replyBody = new BodyCapture(this.options.captureBodiesBytes);
+    exchange.replyBody = replyBodyCapture(exchange.request, head.bodyLength, this.options.captureBodiesBytes);
   }
 
   private onReplyBody(chunk: Buffer): void {

@@ -88,7 +88,8 @@ describe('ReadOnlyCapture', () => {
     expect(stats.totals).toMatchObject({ exchanges: 10, replies: 10, versionMissing: 10 });
     expect(stats.series.at(-1)!.t).toBe(Math.floor((end + 2) / 1000) * 1000);
     expect(stats.series.reduce((n, b) => n + b.exchanges, 0)).toBe(10);
-    expect(c.diagnoses().map((d) => d.id)).toEqual(['missing-version-header']);
+    // The fixture's one app id comes with seven hashes: a web farm's hash mismatch, rightly seen.
+    expect(c.diagnoses().map((d) => d.id)).toEqual(['missing-version-header', 'farm-hash-mismatch']);
     expect(c.state()).toMatchObject({ readOnly: true, source: 'x.jsonl', upstream: '127.0.0.1:42424', startedAt: end - 9000 });
   });
 
