@@ -7,7 +7,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { harCreator, harEntries, recordFromHarEntry } from './har-import.ts';
-import { recordProblem } from './record-check.ts';
+import { checkRecord, RecordProblem } from './record-check.ts';
 import type { ExchangeRecord } from './wire-types.ts';
 
 export type SavedFormat = 'jsonl' | 'har';
@@ -57,9 +57,16 @@ export async function loadSavedCapture(
     report.problemCount++;
     if (report.problems.length < MAX_PROBLEMS_KEPT) report.problems.push({ where, message });
   };
-  const accept = (record: ExchangeRecord): void => {
+  const accept = (record: ExchangeRecord, where: string): void => {
+    let note: string | null;
+    try {
+      note = sink(record);
+    } catch (err) {
+      // Checked records should never fail here; if one does, it costs that record, not the file.
+      problem(where, `could not be stored (${(err as Error).message})`);
+      return;
+    }
     report.records++;
-    const note = sink(record);
     if (note) report.notes.push(note);
   };
   if (format === 'har') {
@@ -102,14 +109,17 @@ async function sniff(file: string): Promise<SavedFormat> {
     if ('log' in value) return 'har';
     if (('id' in value && 'outcome' in value) || 'statescope' in value) return 'jsonl';
   }
-  // A pretty-printed HAR has no line that is a whole object.
+  // No whole line to read in the window: a pretty-printed HAR, or a first line longer than the
+  // window (a record with a captured body). Both are told by their first key, which statescope
+  // writes first: "log" for a HAR, "id" for a record, "statescope" for a log note.
   if (/^\{\s*"log"\s*:/.test(trimmed)) return 'har';
+  if (!whole && lines.length === 0 && /^\{\s*"(id|statescope)"\s*:/.test(trimmed)) return 'jsonl';
   throw new SavedCaptureError(`${file}: ${UNKNOWN_FORMAT}`);
 }
 
 async function readHar(
   file: string,
-  accept: (r: ExchangeRecord) => void,
+  accept: (r: ExchangeRecord, where: string) => void,
   problem: (where: string, message: string) => void,
   notes: string[],
 ): Promise<void> {
@@ -127,7 +137,9 @@ async function readHar(
   }
   entries.forEach((entry, i) => {
     try {
-      accept(recordFromHarEntry(entry, i));
+      // The rebuilt record goes through the same checks as a JSONL line (ranges, types).
+      const checked = checkRecord(recordFromHarEntry(entry, i));
+      accept(checked.record, `entry ${i + 1}`);
     } catch (err) {
       problem(`entry ${i + 1}`, (err as Error).message);
     }
@@ -136,11 +148,13 @@ async function readHar(
 
 async function readJsonl(
   file: string,
-  accept: (r: ExchangeRecord) => void,
+  accept: (r: ExchangeRecord, where: string) => void,
   problem: (where: string, message: string) => void,
   notes: string[],
 ): Promise<void> {
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const unknown = new UnknownFields('line');
+  let logNotes = 0;
   let n = 0;
   for await (const line of lines) {
     n++;
@@ -152,18 +166,50 @@ async function readJsonl(
       problem(`line ${n}`, `not JSON (${(err as Error).message})`);
       continue;
     }
-    if (typeof value === 'object' && value !== null && 'statescope' in value) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'statescope' in value) {
       // The log's own notes, e.g. {"statescope":"dropped","lines":12,"reason":"log file too slow"}.
       const note = value as { statescope: unknown; lines?: unknown; reason?: unknown };
-      notes.push(
-        note.statescope === 'dropped'
-          ? `line ${n}: the log says ${String(note.lines)} exchanges were not written here (${String(note.reason)})`
-          : `line ${n}: log note ${JSON.stringify(value)}`,
-      );
+      logNotes++;
+      if (logNotes <= MAX_PROBLEMS_KEPT) {
+        notes.push(
+          note.statescope === 'dropped'
+            ? `line ${n}: the log says ${String(note.lines).slice(0, 20)} exchanges were not written here (${String(note.reason).slice(0, 200)})`
+            : `line ${n}: log note ${JSON.stringify(value).slice(0, 200)}`,
+        );
+      }
       continue;
     }
-    const wrong = recordProblem(value);
-    if (wrong) problem(`line ${n}`, `not an exchange record: ${wrong}`);
-    else accept(value as ExchangeRecord);
+    let checked;
+    try {
+      checked = checkRecord(value);
+    } catch (err) {
+      if (!(err instanceof RecordProblem)) throw err;
+      problem(`line ${n}`, `not an exchange record: ${err.message}`);
+      continue;
+    }
+    unknown.add(checked.unknownFields, n);
+    accept(checked.record, `line ${n}`);
+  }
+  if (logNotes > MAX_PROBLEMS_KEPT) notes.push(`${logNotes - MAX_PROBLEMS_KEPT} more log notes not listed`);
+  unknown.report(notes);
+}
+
+/** Fields statescope does not know are dropped, not kept: one note says which, and where first. */
+class UnknownFields {
+  private readonly first = new Map<string, number>();
+  private lines = 0;
+
+  constructor(private readonly unit: string) {}
+
+  add(fields: readonly string[], where: number): void {
+    if (fields.length === 0) return;
+    this.lines++;
+    for (const f of fields) if (!this.first.has(f) && this.first.size < 20) this.first.set(f, where);
+  }
+
+  report(notes: string[]): void {
+    if (this.lines === 0) return;
+    const list = [...this.first].map(([f, at]) => `${f} (first at ${this.unit} ${at})`).join(', ');
+    notes.push(`${this.lines} ${this.unit === 'line' ? 'lines' : 'entries'} had fields statescope does not know, which were left out: ${list}`);
   }
 }
