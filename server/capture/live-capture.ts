@@ -6,7 +6,7 @@
 // run later, in a batch, inside try/catch: a failing or slow consumer cannot touch forwarding.
 import { majorVersion } from '../protocol/index.ts';
 import { DiagnosisTracker } from './diagnosis.ts';
-import { RingStore, type RingStoreLimits } from './ring-store.ts';
+import { CompactStore, type StoreLimits } from './compact-store.ts';
 import type { CaptureSource, Unsubscribe } from './source.ts';
 import { StatsCollector } from './stats.ts';
 import type { Diagnosis, ExchangeRecord, InjectionRule, ProxyState, StatsSnapshot } from './wire-types.ts';
@@ -18,7 +18,7 @@ export interface LiveCaptureOptions {
   version: string;
   injection: InjectionRule;
   captureBodiesBytes: number;
-  limits: RingStoreLimits;
+  limits: StoreLimits;
   /** How often batches go out to subscribers. */
   batchMs?: number;
   connections?: () => { client: number; upstream: number };
@@ -39,7 +39,7 @@ export class LiveCapture implements CaptureSource {
   readonly injection: InjectionRule;
   private paused = false;
   private nextId = 1;
-  private readonly store: RingStore;
+  private readonly store: CompactStore;
   private readonly statsCollector = new StatsCollector();
   private readonly diagnosisTracker = new DiagnosisTracker();
   private readonly subscribers = new Set<BatchListener>();
@@ -58,7 +58,7 @@ export class LiveCapture implements CaptureSource {
   constructor(options: LiveCaptureOptions) {
     this.options = { ...options };
     this.injection = { ...options.injection };
-    this.store = new RingStore(options.limits);
+    this.store = new CompactStore(options.limits);
   }
 
   /** Called by the relay for every finished exchange. Assigns the id. */
@@ -127,12 +127,12 @@ export class LiveCapture implements CaptureSource {
     return this.store.newest(limit, afterId);
   }
 
-  allRecords(): Iterable<ExchangeRecord> {
-    return this.store;
-  }
-
   record(id: number): ExchangeRecord | undefined {
     return this.store.get(id);
+  }
+
+  page(afterId: number, limit: number): ExchangeRecord[] {
+    return this.store.page(afterId, limit);
   }
 
   latestId(): number {

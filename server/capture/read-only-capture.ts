@@ -3,7 +3,7 @@
 // controls. Stats and diagnoses are computed over the loaded records on the capture's own
 // clock: "now" is the time of the last record, so the charts show the capture's last minutes.
 import { DiagnosisTracker } from './diagnosis.ts';
-import { RingStore, type RingStoreLimits } from './ring-store.ts';
+import { CompactStore, type StoreLimits } from './compact-store.ts';
 import type { CaptureSource, Unsubscribe } from './source.ts';
 import { StatsCollector } from './stats.ts';
 import type { Diagnosis, ExchangeRecord, InjectionRule, ProxyState, StatsSnapshot } from './wire-types.ts';
@@ -13,7 +13,7 @@ export interface ReadOnlyCaptureOptions {
   source: string;
   version: string;
   /** The same bound as the live store: a huge file keeps its newest records. */
-  limits: RingStoreLimits;
+  limits: StoreLimits;
 }
 
 export class ReadOnlyCaptureError extends Error {}
@@ -22,7 +22,7 @@ const NO_OP: Unsubscribe = () => {};
 
 export class ReadOnlyCapture implements CaptureSource {
   private clock = 0;
-  private readonly store: RingStore;
+  private readonly store: CompactStore;
   private readonly statsCollector = new StatsCollector(() => this.clock);
   private readonly diagnosisTracker = new DiagnosisTracker(() => this.clock);
   private lastId = 0;
@@ -33,7 +33,7 @@ export class ReadOnlyCapture implements CaptureSource {
   private injection: InjectionRule = { enabled: false, value: '4.0.30319' };
 
   constructor(private readonly options: ReadOnlyCaptureOptions) {
-    this.store = new RingStore(options.limits);
+    this.store = new CompactStore(options.limits);
   }
 
   /** Exchanges read from the file; stats count them all, the store keeps the newest. */
@@ -65,7 +65,7 @@ export class ReadOnlyCapture implements CaptureSource {
     this.upstream = record.upstream;
     const injectedLine = record.reply?.injectedLine;
     if (injectedLine !== undefined) this.injection = { enabled: true, value: injectedLine.slice(injectedLine.indexOf(':') + 1).trim() };
-    this.store.add(record);
+    this.store.add(record, false);
     this.statsCollector.observe(record);
     this.diagnosisTracker.observe(record);
     return note;
@@ -94,6 +94,10 @@ export class ReadOnlyCapture implements CaptureSource {
 
   record(id: number): ExchangeRecord | undefined {
     return this.store.get(id);
+  }
+
+  page(afterId: number, limit: number): ExchangeRecord[] {
+    return this.store.page(afterId, limit);
   }
 
   latestId(): number {

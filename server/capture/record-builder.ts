@@ -10,19 +10,12 @@ import {
   type RequestHead,
   type ResponseHead,
 } from '../protocol/index.ts';
+import { rawHeadersOf } from './stored-head.ts';
 import type { ReplyRecord, RequestRecord, WireHeader } from './wire-types.ts';
 
 /** Header pairs read back from a head's text, in wire order (the start line skipped). */
 export function headersFromHead(head: string): WireHeader[] {
-  const out: WireHeader[] = [];
-  const lines = head.split('\r\n');
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === '') break;
-    const colon = line.indexOf(':');
-    if (colon > 0) out.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
-  }
-  return out;
+  return rawHeadersOf(head).map((h) => [h.name, h.value]);
 }
 
 // Records live for a long time in the store, and every object they hold is work for the
@@ -57,7 +50,11 @@ function versionVerdict(value: string | undefined): VersionVerdict {
   return verdict;
 }
 
-export function buildRequestRecord(head: RequestHead): RequestRecord {
+/** What the request builder reads from a head: what the framer parsed, or a stored head re-read. */
+export type RequestHeadFields = Pick<RequestHead, 'verb' | 'target' | 'headers' | 'text' | 'contentLength'>;
+export type ResponseHeadFields = Pick<ResponseHead, 'protocol' | 'status' | 'reason' | 'headers' | 'text' | 'bodyLength'>;
+
+export function buildRequestRecord(head: RequestHeadFields): RequestRecord {
   const decoded = decodeTarget(head.target);
   return withHeaders<RequestRecord>({
     verb: head.verb,
@@ -72,7 +69,7 @@ export function buildRequestRecord(head: RequestHead): RequestRecord {
   });
 }
 
-export function buildReplyRecord(head: ResponseHead, injectedLine: string | null): ReplyRecord {
+export function buildReplyRecord(head: ResponseHeadFields, injectedLine: string | null): ReplyRecord {
   const lockAge = getHeader(head.headers, 'LockAge');
   const record = withHeaders<ReplyRecord>({
     protocol: head.protocol,

@@ -1,0 +1,132 @@
+// What the compact store keeps of a record besides its index numbers, and how a record is
+// rebuilt from it. Everything that can be read back from the heads (kind, session id, app,
+// lock cookie, version verdict, header pairs...) is not kept: it is dissected from the stored
+// head when someone looks, with the same builders the relay uses. What cannot (the error text,
+// captured bodies, the injected line) goes into a small JSON "extras" text, usually empty.
+//
+// A record read from a file may disagree with its own head (hand-edited, or from an older
+// statescope): for those (`exact` false) the fields that differ from what the head says are
+// kept in the extras too, so the store gives back exactly what it was given.
+import { buildReplyRecord, buildRequestRecord } from './record-builder.ts';
+import { requestHeadFromText, responseHeadFromText } from './stored-head.ts';
+import type { ExchangeRecord, ReplyRecord, RequestRecord } from './wire-types.ts';
+
+interface Extras {
+  /** record.error */
+  e?: string;
+  /** request.body, request.bodyTruncated */
+  qb?: string;
+  qt?: boolean;
+  /** reply.body, reply.bodyTruncated, reply.injectedLine */
+  pb?: string;
+  pt?: boolean;
+  pi?: string;
+  /** Fields of a saved record that differ from what its head says. */
+  q?: Partial<RequestRecord>;
+  p?: Partial<ReplyRecord>;
+}
+
+/** The fields kept as numbers and short strings in the store's index. */
+export type IndexedFields = Pick<
+  ExchangeRecord,
+  'id' | 'connectionId' | 'client' | 'upstream' | 'startedAt' | 'firstByteMs' | 'latencyMs' | 'outcome'
+> & { requestBodySize: number; replyBodySize: number };
+
+const DERIVED_REQUEST_KEYS = ['verb', 'kind', 'target', 'appId', 'appHash', 'sessionId', 'headers', 'lockCookie'] as const;
+const DERIVED_REPLY_KEYS = [
+  'protocol',
+  'status',
+  'reason',
+  'headers',
+  'versionHeader',
+  'injected',
+  'lockCookie',
+  'lockAgeSeconds',
+  'lockDateTicks',
+  'actionFlags',
+] as const;
+
+/** The extras text of a record ('' when it has none, the common case). */
+export function extrasOf(record: ExchangeRecord, exact: boolean): string {
+  const { request, reply } = record;
+  // Fast path for live traffic: no error, no bodies, no injection.
+  if (
+    exact &&
+    record.error === undefined &&
+    (request === null || request.body === undefined) &&
+    (reply === null || (reply.body === undefined && reply.injectedLine === undefined))
+  ) {
+    return '';
+  }
+  const x: Extras = {};
+  if (record.error !== undefined) x.e = record.error;
+  if (request) {
+    if (request.body !== undefined) x.qb = request.body;
+    if (request.bodyTruncated !== undefined) x.qt = request.bodyTruncated;
+    if (!exact) {
+      const differs = differences(request, decodeRequest(request.head, request.bodySize, undefined), DERIVED_REQUEST_KEYS);
+      if (differs) x.q = differs;
+    }
+  }
+  if (reply) {
+    if (reply.body !== undefined) x.pb = reply.body;
+    if (reply.bodyTruncated !== undefined) x.pt = reply.bodyTruncated;
+    if (reply.injectedLine !== undefined) x.pi = reply.injectedLine;
+    if (!exact) {
+      const differs = differences(reply, decodeReply(reply.head, reply.bodySize, undefined), DERIVED_REPLY_KEYS);
+      if (differs) x.p = differs;
+    }
+  }
+  return JSON.stringify(x);
+}
+
+function differences<T extends object>(given: T, derived: T, keys: readonly (keyof T)[]): Partial<T> | null {
+  let out: Partial<T> | null = null;
+  for (const key of keys) {
+    if (JSON.stringify(given[key]) !== JSON.stringify(derived[key])) (out ??= {} as Partial<T>)[key] = given[key];
+  }
+  return out;
+}
+
+/** Writes over fields, `headers` included (a lazy getter on built records, so not assignable). */
+function override<T extends object>(target: T, fields: Partial<T> | undefined): void {
+  if (!fields) return;
+  for (const [key, value] of Object.entries(fields)) {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+}
+
+function decodeRequest(head: string, bodySize: number, x: Extras | undefined): RequestRecord {
+  const request = buildRequestRecord(requestHeadFromText(head, bodySize));
+  override(request, x?.q);
+  if (x?.qb !== undefined) request.body = x.qb;
+  if (x?.qt !== undefined) request.bodyTruncated = x.qt;
+  return request;
+}
+
+function decodeReply(head: string, bodySize: number, x: Extras | undefined): ReplyRecord {
+  const reply = buildReplyRecord(responseHeadFromText(head, bodySize), x?.pi ?? null);
+  override(reply, x?.p);
+  if (x?.pb !== undefined) reply.body = x.pb;
+  if (x?.pt !== undefined) reply.bodyTruncated = x.pt;
+  return reply;
+}
+
+/** The record again, from its index fields, its stored heads (null: none) and its extras. */
+export function decodeRecord(f: IndexedFields, requestHead: string | null, replyHead: string | null, extras: string): ExchangeRecord {
+  const x = extras === '' ? undefined : (JSON.parse(extras) as Extras);
+  const record: ExchangeRecord = {
+    id: f.id,
+    connectionId: f.connectionId,
+    client: f.client,
+    upstream: f.upstream,
+    startedAt: f.startedAt,
+    firstByteMs: f.firstByteMs,
+    latencyMs: f.latencyMs,
+    request: requestHead === null ? null : decodeRequest(requestHead, f.requestBodySize, x),
+    reply: replyHead === null ? null : decodeReply(replyHead, f.replyBodySize, x),
+    outcome: f.outcome,
+  };
+  if (x?.e !== undefined) record.error = x.e;
+  return record;
+}
