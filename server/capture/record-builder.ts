@@ -1,15 +1,6 @@
 // Turns parsed heads into the JSON records the store, feed and logs share. Runs once per
 // exchange on the relay's thread, so it does no more than it must (decoding is cheap string work).
-import {
-  VERSION_HEADER,
-  classifyRequest,
-  decodeTarget,
-  getHeader,
-  getLockCookieText,
-  majorVersion,
-  type RequestHead,
-  type ResponseHead,
-} from '../protocol/index.ts';
+import { classifyRequest, decodeTarget, majorVersion, type RawHeader, type RequestHead, type ResponseHead } from '../protocol/index.ts';
 import { rawHeadersOf } from './stored-head.ts';
 import type { ReplyRecord, RequestRecord, WireHeader } from './wire-types.ts';
 
@@ -54,6 +45,17 @@ function versionVerdict(value: string | undefined): VersionVerdict {
 export type RequestHeadFields = Pick<RequestHead, 'verb' | 'target' | 'headers' | 'text' | 'contentLength'>;
 export type ResponseHeadFields = Pick<ResponseHead, 'protocol' | 'status' | 'reason' | 'headers' | 'text' | 'bodyLength'>;
 
+/** The lock cookie as sent (`LockCookie`, else MS-ASP's `Lock-Cookie`), in one pass over the headers. */
+function lockCookieOf(headers: readonly RawHeader[]): string | null {
+  let dashed: string | null = null;
+  for (const h of headers) {
+    const n = h.name;
+    if (n.length === 10 && n.toLowerCase() === 'lockcookie') return h.value;
+    if (dashed === null && n.length === 11 && n.toLowerCase() === 'lock-cookie') dashed = h.value;
+  }
+  return dashed;
+}
+
 export function buildRequestRecord(head: RequestHeadFields): RequestRecord {
   const decoded = decodeTarget(head.target);
   return withHeaders<RequestRecord>({
@@ -65,24 +67,64 @@ export function buildRequestRecord(head: RequestHeadFields): RequestRecord {
     sessionId: decoded.sessionId,
     head: head.text,
     bodySize: head.contentLength,
-    lockCookie: getLockCookieText(head.headers) ?? null,
+    lockCookie: lockCookieOf(head.headers),
   });
 }
 
+/** The headers a reply record reads (the first of each, names case-insensitive), in one pass. */
+interface ReplyHeaderValues {
+  version?: string;
+  lockCookie?: string;
+  lockCookieDashed?: string;
+  lockAge?: string;
+  lockDate?: string;
+  actionFlags?: string;
+}
+
+function replyHeaderValues(headers: readonly RawHeader[]): ReplyHeaderValues {
+  const v: ReplyHeaderValues = {};
+  for (const h of headers) {
+    const n = h.name;
+    // Only names of a wanted length are lower-cased: most headers cost a length compare.
+    switch (n.length) {
+      case 16:
+        if (v.version === undefined && n.toLowerCase() === 'x-aspnet-version') v.version = h.value;
+        break;
+      case 10:
+        if (v.lockCookie === undefined && n.toLowerCase() === 'lockcookie') v.lockCookie = h.value;
+        break;
+      case 11: {
+        const lower = n.toLowerCase();
+        if (v.lockCookieDashed === undefined && lower === 'lock-cookie') v.lockCookieDashed = h.value;
+        else if (v.actionFlags === undefined && lower === 'actionflags') v.actionFlags = h.value;
+        break;
+      }
+      case 7:
+        if (v.lockAge === undefined && n.toLowerCase() === 'lockage') v.lockAge = h.value;
+        break;
+      case 8:
+        if (v.lockDate === undefined && n.toLowerCase() === 'lockdate') v.lockDate = h.value;
+        break;
+    }
+  }
+  return v;
+}
+
 export function buildReplyRecord(head: ResponseHeadFields, injectedLine: string | null): ReplyRecord {
-  const lockAge = getHeader(head.headers, 'LockAge');
+  const v = replyHeaderValues(head.headers);
+  const lockAge = v.lockAge;
   const record = withHeaders<ReplyRecord>({
     protocol: head.protocol,
     status: head.status,
     reason: head.reason,
     head: head.text,
     bodySize: head.bodyLength,
-    versionHeader: versionVerdict(getHeader(head.headers, VERSION_HEADER)),
+    versionHeader: versionVerdict(v.version),
     injected: injectedLine !== null,
-    lockCookie: getLockCookieText(head.headers) ?? null,
+    lockCookie: v.lockCookie ?? v.lockCookieDashed ?? null,
     lockAgeSeconds: lockAge !== undefined && /^-?\d+$/.test(lockAge) ? Number(lockAge) : null,
-    lockDateTicks: getHeader(head.headers, 'LockDate') ?? null,
-    actionFlags: getHeader(head.headers, 'ActionFlags') ?? null,
+    lockDateTicks: v.lockDate ?? null,
+    actionFlags: v.actionFlags ?? null,
   });
   if (injectedLine !== null) record.injectedLine = injectedLine;
   return record;
