@@ -2,10 +2,9 @@
 // Export JSONL) or a HAR file (Export HAR). The format is told by the content, not trusted
 // from the name. Damaged lines or entries are reported with where they are and skipped, so a
 // log cut short by a crash still opens.
-import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { readLines } from './line-reader.ts';
 import { harCreator, harEntries, recordFromHarEntry } from './har-import.ts';
 import { checkRecord, RecordProblem } from './record-check.ts';
 import type { ExchangeRecord } from './wire-types.ts';
@@ -46,6 +45,7 @@ const UNKNOWN_FORMAT =
 export async function loadSavedCapture(
   file: string,
   sink: (record: ExchangeRecord) => string | null,
+  options: { maxLineBytes?: number } = {},
 ): Promise<LoadReport> {
   const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
     throw new SavedCaptureError(err.code === 'ENOENT' ? `${file}: no such file` : `${file}: ${err.message}`);
@@ -75,7 +75,7 @@ export async function loadSavedCapture(
     }
     await readHar(file, accept, problem, report.notes);
   } else {
-    await readJsonl(file, accept, problem, report.notes);
+    await readJsonl(file, accept, problem, report.notes, options.maxLineBytes ?? MAX_LINE_BYTES);
   }
   return report;
 }
@@ -146,25 +146,26 @@ async function readHar(
   });
 }
 
+/** Longest JSONL line read (a record with a captured body is a few MiB at most). */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
 async function readJsonl(
   file: string,
   accept: (r: ExchangeRecord, where: string) => void,
   problem: (where: string, message: string) => void,
   notes: string[],
+  maxLineBytes: number,
 ): Promise<void> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   const unknown = new UnknownFields('line');
   let logNotes = 0;
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === '') continue;
+  const line = (text: string, n: number): void => {
+    if (text.trim() === '') return;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = JSON.parse(text);
     } catch (err) {
       problem(`line ${n}`, `not JSON (${(err as Error).message})`);
-      continue;
+      return;
     }
     if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'statescope' in value) {
       // The log's own notes, e.g. {"statescope":"dropped","lines":12,"reason":"log file too slow"}.
@@ -177,7 +178,7 @@ async function readJsonl(
             : `line ${n}: log note ${JSON.stringify(value).slice(0, 200)}`,
         );
       }
-      continue;
+      return;
     }
     let checked;
     try {
@@ -185,11 +186,15 @@ async function readJsonl(
     } catch (err) {
       if (!(err instanceof RecordProblem)) throw err;
       problem(`line ${n}`, `not an exchange record: ${err.message}`);
-      continue;
+      return;
     }
     unknown.add(checked.unknownFields, n);
     accept(checked.record, `line ${n}`);
-  }
+  };
+  await readLines(file, maxLineBytes, {
+    line,
+    tooLong: (n, bytes) => problem(`line ${n}`, `longer than ${Math.round(maxLineBytes / 1024 / 1024)} MiB (${bytes} bytes): not read`),
+  });
   if (logNotes > MAX_PROBLEMS_KEPT) notes.push(`${logNotes - MAX_PROBLEMS_KEPT} more log notes not listed`);
   unknown.report(notes);
 }

@@ -158,6 +158,21 @@ describe('crafted JSONL records', () => {
   });
 });
 
+describe('a line with no end', () => {
+  it('is skipped by number when longer than the line ceiling, and reading goes on after it', async () => {
+    const endless = '{"id":' + '9'.repeat(3 * 1024 * 1024); // 3 MiB without a newline or a closing brace
+    const text = [line(good(1)), endless, line(good(2)), `${line(good(3))}\r`].join('\n') + '\n' + endless;
+    const c = capture();
+    const report = await loadSavedCapture(file('endless-line.jsonl', text), (r) => c.add(r), { maxLineBytes: 1024 * 1024 });
+    expect(report.records).toBe(3);
+    expect(report.problems).toEqual([
+      { where: 'line 2', message: `longer than 1 MiB (${endless.length} bytes): not read` },
+      { where: 'line 5', message: `longer than 1 MiB (${endless.length} bytes): not read` },
+    ]);
+    expect(c.records(10).map((r) => r.id)).toEqual([1, 2, 3]);
+  });
+});
+
 describe('crafted HAR entries', () => {
   it('a time of 1e19, a date past the end of time, a negative size: those entries skipped, the rest opens', async () => {
     const { head, tail } = harEnvelope({ version: 'test' });
