@@ -3,7 +3,6 @@
 // while a rotation is under way are held (bounded) and written to the new file: none are lost.
 import fs from 'node:fs';
 import { BoundedLineWriter } from './bounded-line-writer.ts';
-import { recordJson } from './record-json.ts';
 import type { ExchangeRecord } from './wire-types.ts';
 
 export interface JsonlLogOptions {
@@ -37,7 +36,7 @@ export class JsonlLog {
   }
 
   writeRecords(records: readonly ExchangeRecord[]): void {
-    this.writeLines(records.map(recordJson));
+    this.writeLines(records.map((r) => JSON.stringify(r)));
   }
 
   /**

@@ -1,12 +1,14 @@
 // Turns parsed heads into the JSON records the store, feed and logs share. Runs once per
 // exchange on the relay's thread, so it does no more than it must (decoding is cheap string work).
 import { classifyRequest, decodeTarget, majorVersion, type RawHeader, type RequestHead, type ResponseHead } from '../protocol/index.ts';
-import { rawHeadersOf } from './stored-head.ts';
+import { eachHeaderLine } from './stored-head.ts';
 import type { ReplyRecord, RequestRecord, WireHeader } from './wire-types.ts';
 
 /** Header pairs read back from a head's text, in wire order (the start line skipped). */
 export function headersFromHead(head: string): WireHeader[] {
-  return rawHeadersOf(head).map((h) => [h.name, h.value]);
+  const out: WireHeader[] = [];
+  eachHeaderLine(head, (start, colon, end) => out.push([head.slice(start, colon), head.slice(colon + 1, end).trim()]));
+  return out;
 }
 
 // Records live for a long time in the store, and every object they hold is work for the

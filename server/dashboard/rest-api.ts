@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidFilterError, isFiltering, matcher, parseFilters } from '../capture/filters.ts';
 import { harEnvelope, toHarEntry } from '../capture/har-export.ts';
 import type { CaptureSource } from '../capture/source.ts';
-import { recordJson } from '../capture/record-json.ts';
 import { toSummary } from '../capture/summary.ts';
 import type { ExchangeFilters, ExchangeRecord, SnapshotResponse } from '../capture/wire-types.ts';
 import { parseCaptureBody, parseInjectionBody } from './control-input.ts';
@@ -127,7 +126,7 @@ function* pages(source: CaptureSource): Generator<readonly ExchangeRecord[]> {
 
 async function exportJsonl(source: CaptureSource, res: ServerResponse): Promise<void> {
   await sendDownload(res, 'application/x-ndjson; charset=utf-8', 'jsonl', pages(source), {
-    item: (record) => recordJson(record) + '\n',
+    item: (record) => JSON.stringify(record) + '\n',
   });
 }
 
