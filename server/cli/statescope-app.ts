@@ -45,7 +45,7 @@ export const APP_DEFAULTS = {
   injection: { enabled: false, value: '4.0.30319' },
   captureBodiesBytes: 0,
   maxExchanges: 1_000_000,
-  maxCaptureBytes: 320 * MIB,
+  maxCaptureBytes: 288 * MIB,
   connectTimeoutMs: 5000,
   replyTimeoutMs: 10_000,
   logFile: null as string | null,
