@@ -9,8 +9,8 @@
 // texts: what is really kept); the oldest records are evicted first and counted.
 import { REQUEST_KINDS } from '../protocol/index.ts';
 import { ByteRing } from './byte-ring.ts';
-import { decodeRecord, extrasOf } from './record-codec.ts';
-import { OUTCOME_CODES, type ExchangeRecord, type OutcomeCode } from './wire-types.ts';
+import { decodeRecord, extrasOf, summarize, type SummaryFields } from './record-codec.ts';
+import { OUTCOME_CODES, type ExchangeRecord, type ExchangeSummary, type OutcomeCode } from './wire-types.ts';
 
 export interface StoreLimits {
   maxCount: number;
@@ -231,6 +231,13 @@ export class CompactStore implements Iterable<ExchangeRecord> {
     return out;
   }
 
+  /** Table rows of the newest `limit` records, oldest first, read without building the records. */
+  newestSummaries(limit: number): ExchangeSummary[] {
+    const out: ExchangeSummary[] = [];
+    for (let i = Math.max(0, this.count - limit); i < this.count; i++) out.push(summarize(...this.read(i)));
+    return out;
+  }
+
   /** The oldest `limit` records with id > afterId, oldest first (an export walks the store with it). */
   page(afterId: number, limit: number): ExchangeRecord[] {
     const out: ExchangeRecord[] = [];
@@ -267,6 +274,12 @@ export class CompactStore implements Iterable<ExchangeRecord> {
   }
 
   private decode(i: number): ExchangeRecord {
+    const [f, requestHead, replyHead, extras] = this.read(i);
+    return decodeRecord(f, requestHead, replyHead, extras);
+  }
+
+  /** The index fields and stored texts at position i (0 = oldest). */
+  private read(i: number): [SummaryFields, string | null, string | null, string] {
     const ix = this.index;
     const slot = (this.head + i) % ix.size;
     const { buffer, start } = this.ring.read(ix.offsets[slot]!, ix.lengths[slot]!, this.readScratch);
@@ -276,34 +289,34 @@ export class CompactStore implements Iterable<ExchangeRecord> {
     const clientBytes = buffer.readUInt16LE(start + 12);
     const upstreamBytes = buffer.readUInt16LE(start + 14);
     let at = start + BLOB_HEADER;
-    const text = (n: number, encoding: 'utf8' | 'latin1'): string => {
-      const s = buffer.toString(encoding, at, at + n);
-      at += n;
-      return s;
-    };
-    const client = clientBytes > 0 ? text(clientBytes, 'utf8') : this.strings.value(ix.clientRef[slot]!);
-    const upstream = upstreamBytes > 0 ? text(upstreamBytes, 'utf8') : this.strings.value(ix.upstreamRef[slot]!);
+    const client = clientBytes > 0 ? buffer.toString('utf8', at, (at += clientBytes)) : this.strings.value(ix.clientRef[slot]!);
+    const upstream = upstreamBytes > 0 ? buffer.toString('utf8', at, (at += upstreamBytes)) : this.strings.value(ix.upstreamRef[slot]!);
+    // Both heads in one decode, then sliced: each toString crosses into C++, a slice does not.
+    const heads = buffer.toString('latin1', at, at + requestLength + replyLength);
+    at += requestLength + replyLength;
+    const extras = extrasLength > 0 ? buffer.toString('utf8', at, at + extrasLength) : '';
     const flags = ix.flags[slot]!;
-    const requestHead = text(requestLength, 'latin1');
-    const replyHead = text(replyLength, 'latin1');
-    const extras = extrasLength > 0 ? text(extrasLength, 'utf8') : '';
-    return decodeRecord(
-      {
-        id: ix.ids[slot]!,
-        connectionId: ix.connectionIds[slot]!,
-        client,
-        upstream,
-        startedAt: ix.startedAt[slot]!,
-        firstByteMs: flags & NO_FIRST_BYTE ? null : ix.firstByteMs[slot]!,
-        latencyMs: flags & NO_LATENCY ? null : ix.latencyMs[slot]!,
-        outcome: OUTCOME_CODES[ix.outcome[slot]!] as OutcomeCode,
-        requestBodySize: ix.requestBodySize[slot]!,
-        replyBodySize: ix.replyBodySize[slot]!,
-      },
-      flags & HAS_REQUEST ? requestHead : null,
-      flags & HAS_REPLY ? replyHead : null,
+    const fields: SummaryFields = {
+      id: ix.ids[slot]!,
+      connectionId: ix.connectionIds[slot]!,
+      client,
+      upstream,
+      startedAt: ix.startedAt[slot]!,
+      firstByteMs: flags & NO_FIRST_BYTE ? null : ix.firstByteMs[slot]!,
+      latencyMs: flags & NO_LATENCY ? null : ix.latencyMs[slot]!,
+      outcome: OUTCOME_CODES[ix.outcome[slot]!] as OutcomeCode,
+      requestBodySize: ix.requestBodySize[slot]!,
+      replyBodySize: ix.replyBodySize[slot]!,
+      kind: REQUEST_KINDS[ix.kind[slot]!]!,
+      status: ix.status[slot]!,
+      version: !(flags & HAS_REPLY) ? 'none' : flags & INJECTED ? 'injected' : flags & VERSION_PRESENT ? 'present' : 'missing',
+    };
+    return [
+      fields,
+      flags & HAS_REQUEST ? heads.slice(0, requestLength) : null,
+      flags & HAS_REPLY ? heads.slice(requestLength) : null,
       extras,
-    );
+    ];
   }
 
   private blobBuffer(length: number): Buffer {

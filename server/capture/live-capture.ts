@@ -9,7 +9,7 @@ import { DiagnosisTracker } from './diagnosis.ts';
 import { CompactStore, type StoreLimits } from './compact-store.ts';
 import type { CaptureSource, Unsubscribe } from './source.ts';
 import { StatsCollector } from './stats.ts';
-import type { Diagnosis, ExchangeRecord, InjectionRule, ProxyState, StatsSnapshot } from './wire-types.ts';
+import type { Diagnosis, ExchangeRecord, ExchangeSummary, InjectionRule, ProxyState, StatsSnapshot } from './wire-types.ts';
 
 export interface LiveCaptureOptions {
   listen: string;
@@ -133,6 +133,10 @@ export class LiveCapture implements CaptureSource {
 
   page(afterId: number, limit: number): ExchangeRecord[] {
     return this.store.page(afterId, limit);
+  }
+
+  summaries(limit: number): ExchangeSummary[] {
+    return this.store.newestSummaries(limit);
   }
 
   latestId(): number {

@@ -6,7 +6,7 @@ import { DiagnosisTracker } from './diagnosis.ts';
 import { CompactStore, type StoreLimits } from './compact-store.ts';
 import type { CaptureSource, Unsubscribe } from './source.ts';
 import { StatsCollector } from './stats.ts';
-import type { Diagnosis, ExchangeRecord, InjectionRule, ProxyState, StatsSnapshot } from './wire-types.ts';
+import type { Diagnosis, ExchangeRecord, ExchangeSummary, InjectionRule, ProxyState, StatsSnapshot } from './wire-types.ts';
 
 export interface ReadOnlyCaptureOptions {
   /** Shown in the dashboard as where the capture came from (the file name). */
@@ -98,6 +98,10 @@ export class ReadOnlyCapture implements CaptureSource {
 
   page(afterId: number, limit: number): ExchangeRecord[] {
     return this.store.page(afterId, limit);
+  }
+
+  summaries(limit: number): ExchangeSummary[] {
+    return this.store.newestSummaries(limit);
   }
 
   latestId(): number {

@@ -48,7 +48,7 @@ export type RequestHeadFields = Pick<RequestHead, 'verb' | 'target' | 'headers' 
 export type ResponseHeadFields = Pick<ResponseHead, 'protocol' | 'status' | 'reason' | 'headers' | 'text' | 'bodyLength'>;
 
 /** The lock cookie as sent (`LockCookie`, else MS-ASP's `Lock-Cookie`), in one pass over the headers. */
-function lockCookieOf(headers: readonly RawHeader[]): string | null {
+export function lockCookieOf(headers: readonly RawHeader[]): string | null {
   let dashed: string | null = null;
   for (const h of headers) {
     const n = h.name;
@@ -74,7 +74,7 @@ export function buildRequestRecord(head: RequestHeadFields): RequestRecord {
 }
 
 /** The headers a reply record reads (the first of each, names case-insensitive), in one pass. */
-interface ReplyHeaderValues {
+export interface ReplyHeaderValues {
   version?: string;
   lockCookie?: string;
   lockCookieDashed?: string;
@@ -83,7 +83,7 @@ interface ReplyHeaderValues {
   actionFlags?: string;
 }
 
-function replyHeaderValues(headers: readonly RawHeader[]): ReplyHeaderValues {
+export function replyHeaderValues(headers: readonly RawHeader[]): ReplyHeaderValues {
   const v: ReplyHeaderValues = {};
   for (const h of headers) {
     const n = h.name;
@@ -112,9 +112,13 @@ function replyHeaderValues(headers: readonly RawHeader[]): ReplyHeaderValues {
   return v;
 }
 
+/** LockAge in seconds when it is a whole number, else null. */
+export function lockAgeSecondsOf(value: string | undefined): number | null {
+  return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : null;
+}
+
 export function buildReplyRecord(head: ResponseHeadFields, injectedLine: string | null): ReplyRecord {
   const v = replyHeaderValues(head.headers);
-  const lockAge = v.lockAge;
   const record = withHeaders<ReplyRecord>({
     protocol: head.protocol,
     status: head.status,
@@ -124,7 +128,7 @@ export function buildReplyRecord(head: ResponseHeadFields, injectedLine: string 
     versionHeader: versionVerdict(v.version),
     injected: injectedLine !== null,
     lockCookie: v.lockCookie ?? v.lockCookieDashed ?? null,
-    lockAgeSeconds: lockAge !== undefined && /^-?\d+$/.test(lockAge) ? Number(lockAge) : null,
+    lockAgeSeconds: lockAgeSecondsOf(v.lockAge),
     lockDateTicks: v.lockDate ?? null,
     actionFlags: v.actionFlags ?? null,
   });

@@ -4,6 +4,7 @@
 import type {
   Diagnosis,
   ExchangeRecord,
+  ExchangeSummary,
   InjectionRule,
   ProxyState,
   StatsSnapshot,
@@ -22,6 +23,8 @@ export interface CaptureSource {
    * exports read records(all).
    */
   page?(afterId: number, limit: number): ExchangeRecord[];
+  /** The table rows of records(limit), when the source can read them quicker than whole records. */
+  summaries?(limit: number): ExchangeSummary[];
   /** Highest exchange id assigned so far (0 before the first). */
   latestId(): number;
   stats(): StatsSnapshot;

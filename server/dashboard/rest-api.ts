@@ -75,7 +75,7 @@ function parseLimit(text: string | null): number {
 
 export function snapshot(source: CaptureSource, limit: number): SnapshotResponse {
   return {
-    items: source.records(limit).map(toSummary),
+    items: source.summaries?.(limit) ?? source.records(limit).map(toSummary),
     latestId: source.latestId(),
     state: source.state(),
     stats: source.stats(),

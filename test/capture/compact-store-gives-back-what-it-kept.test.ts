@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStateClient, newSessionId } from '../../server/client/index.ts';
 import { CompactStore } from '../../server/capture/compact-store.ts';
+import { toSummary } from '../../server/capture/summary.ts';
 import type { ExchangeRecord } from '../../server/capture/wire-types.ts';
 import { makeRecord } from '../dashboard/fake-source.ts';
 import { startTestApp, type TestApp } from '../helpers/proxy-app.ts';
@@ -40,6 +41,8 @@ describe('the compact store over real traffic', () => {
       const stored = app.capture.record(built.id);
       expect(asJson(stored), `#${built.id} ${built.request?.kind}`).toEqual(asJson(built));
     }
+    // The table rows, read from the heads without building records, say what the records say.
+    expect(app.capture.summaries(100)).toEqual(app.records.map(toSummary));
     const kinds = app.records.map((r) => r.request?.kind);
     expect(kinds).toEqual(['CreateUninitialized', 'GetExclusive', 'GetExclusive', 'Set', 'Get', 'Remove', 'Get']);
     expect(app.capture.record(app.records[2]!.id)!.reply!.lockDateTicks).toMatch(/^\d+$/);
@@ -70,6 +73,7 @@ describe('CompactStore', () => {
       if (id % 97 === 0) {
         // Everything still stored comes back exactly as given.
         for (const kept of store) expect(asJson(kept)).toEqual(asJson(given.get(kept.id)));
+        expect(store.newestSummaries(50)).toEqual(store.newest(50).map((r) => toSummary(given.get(r.id)!)));
       }
     }
     expect(store.storedBytes).toBeLessThanOrEqual(64 * 1024);
@@ -119,5 +123,6 @@ describe('CompactStore', () => {
     odd.reply = { ...odd.reply!, status: 500, versionHeader: { present: true, value: '1.1', major: 1 }, lockAgeSeconds: 3 };
     store.add(odd, false);
     expect(asJson(store.get(1))).toEqual(asJson(odd));
+    expect(store.newestSummaries(1)).toEqual([toSummary(odd)]);
   });
 });
