@@ -105,10 +105,19 @@ const loadText = () => `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`
 /** A browser's stand-in: reads every feed frame, as an open dashboard page does. */
 function feedClient(port: number): { frames: () => number; close: () => void } {
   let frames = 0;
+  let closing = false;
   const ws = new WebSocket(`ws://127.0.0.1:${port}/api/feed`);
   ws.on('message', () => frames++);
-  ws.on('error', (err) => console.error(`dashboard feed client: ${err.message}`));
-  return { frames: () => frames, close: () => ws.close() };
+  ws.on('error', (err) => {
+    if (!closing) console.error(`dashboard feed client: ${err.message}`);
+  });
+  return {
+    frames: () => frames,
+    close: () => {
+      closing = true;
+      ws.terminate();
+    },
+  };
 }
 
 async function main(): Promise<void> {
