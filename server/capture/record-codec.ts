@@ -85,9 +85,19 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
 function differences<T extends object>(given: T, derived: T, keys: readonly (keyof T)[]): Partial<T> | null {
   let out: Partial<T> | null = null;
   for (const key of keys) {
-    if (JSON.stringify(given[key]) !== JSON.stringify(derived[key])) (out ??= {} as Partial<T>)[key] = given[key];
+    if (!same(given[key], derived[key])) (out ??= {} as Partial<T>)[key] = given[key];
   }
   return out;
+}
+
+/** Deep equality of JSON values (strings, numbers, null, header pairs, the version verdict). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /** Writes over fields, `headers` included (a lazy getter on built records, so not assignable). */
