@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { startStateServer } from '../server/stateserver/index.ts';
 import { APP_DEFAULTS, startApp } from '../server/cli/statescope-app.ts';
+import { CaptureMetrics } from '../server/capture/metrics.ts';
 import { startDashboard } from '../server/dashboard/index.ts';
 
 const [mode, upstreamPort, variantText = ''] = process.argv.slice(2);
@@ -55,7 +56,10 @@ if (mode === 'server') {
     logMaxBytes: 0,
   });
   stored = () => app.capture.stats().capture.stored;
-  const dashboard = variants.has('dashboard') ? await startDashboard({ host: '127.0.0.1', port: 0, source: app.capture }) : null;
+  // As `statescope` runs it: the dashboard with its Prometheus metrics fed from the capture.
+  const dashboard = variants.has('dashboard')
+    ? await startDashboard({ host: '127.0.0.1', port: 0, source: app.capture, metrics: new CaptureMetrics({ capture: app.capture, version: 'bench' }) })
+    : null;
   send({ type: 'ready', port: app.proxy.port, dashboardPort: dashboard?.port });
 } else {
   console.error(`unknown mode ${mode}`);
