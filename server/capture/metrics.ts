@@ -41,7 +41,7 @@ export class CaptureMetrics {
   /** One stats() per scrape, shared by the gauges that read it. */
   private scraped: StatsSnapshot | null = null;
 
-  private readonly duration: Histogram<'kind'>;
+  private readonly duration = new LatencyHistogram();
   // Counted here per exchange (a Map lookup and an add) and handed to prom-client when
   // Prometheus scrapes: prom-client's inc() builds a label key string on every call.
   private readonly exchangeCounts = new PendingCounts<'kind' | 'status_class'>();
@@ -60,13 +60,7 @@ export class CaptureMetrics {
         exchangeCounts.drain((labels, n) => this.inc(labels, n));
       },
     });
-    this.duration = new Histogram({
-      name: 'statescope_exchange_duration_seconds',
-      help: 'Time from the complete request to the end of the reply, completed exchanges only',
-      labelNames: ['kind'],
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers,
-    });
+    this.registry.registerMetric(this.duration as unknown as Histogram);
     const flagCounter = (name: string, help: string, flag: keyof typeof flagCounts) =>
       new Counter({
         name,
@@ -177,7 +171,7 @@ export class CaptureMetrics {
     const statusClass = statusClassOf(record);
     this.exchangeCounts.add(`${kind} ${statusClass}`, () => ({ kind, status_class: statusClass }));
     if (record.outcome !== 'ok') this.errorCounts.add(record.outcome, () => ({ reason: record.outcome }));
-    else if (record.latencyMs !== null) this.duration.observe({ kind }, record.latencyMs / 1000);
+    else if (record.latencyMs !== null) this.duration.observe(kind, record.latencyMs / 1000);
     const reply = record.reply;
     if (!reply) return;
     if (!reply.versionHeader.present) this.flagCounts.missing++;
@@ -202,5 +196,47 @@ class PendingCounts<L extends string> {
       if (entry.n > 0) to(entry.labels, entry.n);
       entry.n = 0;
     }
+  }
+}
+
+/**
+ * statescope_exchange_duration_seconds{kind}, counted with plain numbers per exchange (a bucket
+ * search and three adds) and written out in prom-client's histogram form when Prometheus
+ * scrapes; prom-client's own Histogram hashes the labels object on every observe().
+ */
+class LatencyHistogram {
+  readonly name = 'statescope_exchange_duration_seconds';
+  readonly help = 'Time from the complete request to the end of the reply, completed exchanges only';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private byKind = new Map<string, { buckets: Float64Array; sum: number; count: number }>();
+
+  observe(kind: string, seconds: number): void {
+    let h = this.byKind.get(kind);
+    if (!h) this.byKind.set(kind, (h = { buckets: new Float64Array(LATENCY_BUCKETS_SECONDS.length), sum: 0, count: 0 }));
+    const i = LATENCY_BUCKETS_SECONDS.findIndex((bound) => seconds <= bound);
+    if (i >= 0) h.buckets[i]!++;
+    h.sum += seconds;
+    h.count++;
+  }
+
+  /** What prom-client's registry reads from a metric: buckets cumulative, then +Inf, sum and count. */
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { metricName: string; labels: Record<string, string | number>; value: number }[] }> {
+    const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+    for (const [kind, h] of this.byKind) {
+      let cumulative = 0;
+      LATENCY_BUCKETS_SECONDS.forEach((le, i) => {
+        cumulative += h.buckets[i]!;
+        values.push({ metricName: `${this.name}_bucket`, labels: { le, kind }, value: cumulative });
+      });
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf', kind }, value: h.count });
+      values.push({ metricName: `${this.name}_sum`, labels: { kind }, value: h.sum });
+      values.push({ metricName: `${this.name}_count`, labels: { kind }, value: h.count });
+    }
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+  }
+
+  reset(): void {
+    this.byKind = new Map();
   }
 }
