@@ -6,10 +6,10 @@
 // run later, in a batch, inside try/catch: a failing or slow consumer cannot touch forwarding.
 import { majorVersion } from '../protocol/index.ts';
 import { DiagnosisTracker, type DiagnosisThresholds } from './diagnosis.ts';
-import { RingStore, type RingStoreLimits } from './ring-store.ts';
+import { CompactStore, type StoreLimits } from './compact-store.ts';
 import type { CaptureSource, Unsubscribe } from './source.ts';
 import { StatsCollector } from './stats.ts';
-import type { Diagnosis, ExchangeRecord, InjectionRule, ProxyState, StatsSnapshot } from './wire-types.ts';
+import type { Diagnosis, ExchangeRecord, ExchangeSummary, InjectionRule, ProxyState, StatsSnapshot } from './wire-types.ts';
 
 export interface LiveCaptureOptions {
   listen: string;
@@ -18,7 +18,7 @@ export interface LiveCaptureOptions {
   version: string;
   injection: InjectionRule;
   captureBodiesBytes: number;
-  limits: RingStoreLimits;
+  limits: StoreLimits;
   /** How often batches go out to subscribers. */
   batchMs?: number;
   connections?: () => { client: number; upstream: number };
@@ -41,7 +41,7 @@ export class LiveCapture implements CaptureSource {
   readonly injection: InjectionRule;
   private paused = false;
   private nextId = 1;
-  private readonly store: RingStore;
+  private readonly store: CompactStore;
   private readonly statsCollector = new StatsCollector();
   private readonly diagnosisTracker: DiagnosisTracker;
   private readonly subscribers = new Set<BatchListener>();
@@ -60,7 +60,7 @@ export class LiveCapture implements CaptureSource {
   constructor(options: LiveCaptureOptions) {
     this.options = { ...options };
     this.injection = { ...options.injection };
-    this.store = new RingStore(options.limits);
+    this.store = new CompactStore(options.limits);
     this.diagnosisTracker = new DiagnosisTracker(Date.now, options.thresholds);
     this.diagnosisTracker.setEndpoints({ listen: options.listen, upstream: options.upstream });
   }
@@ -132,12 +132,16 @@ export class LiveCapture implements CaptureSource {
     return this.store.newest(limit, afterId);
   }
 
-  allRecords(): Iterable<ExchangeRecord> {
-    return this.store;
-  }
-
   record(id: number): ExchangeRecord | undefined {
     return this.store.get(id);
+  }
+
+  page(afterId: number, limit: number): ExchangeRecord[] {
+    return this.store.page(afterId, limit);
+  }
+
+  summaries(limit: number): ExchangeSummary[] {
+    return this.store.newestSummaries(limit);
   }
 
   latestId(): number {

@@ -41,51 +41,50 @@ export class CaptureMetrics {
   /** One stats() per scrape, shared by the gauges that read it. */
   private scraped: StatsSnapshot | null = null;
 
-  private readonly exchanges: Counter<'kind' | 'status_class'>;
-  private readonly duration: Histogram<'kind'>;
-  private readonly missing: Counter;
-  private readonly injected: Counter;
-  private readonly locked: Counter;
-  private readonly errors: Counter<'reason'>;
+  private readonly duration = new LatencyHistogram();
+  // Counted here per exchange (a Map lookup and an add) and handed to prom-client when
+  // Prometheus scrapes: prom-client's inc() builds a label key string on every call.
+  private readonly exchangeCounts = new PendingCounts<'kind' | 'status_class'>();
+  private readonly errorCounts = new PendingCounts<'reason'>();
+  private readonly flagCounts = { missing: 0, injected: 0, locked: 0 };
 
   constructor(private readonly options: CaptureMetricsOptions) {
     const registers = [this.registry];
-    this.exchanges = new Counter({
+    const { exchangeCounts, errorCounts, flagCounts } = this;
+    new Counter({
       name: 'statescope_exchanges_total',
       help: 'Exchanges relayed, by operation (kind) and reply status class ("none": no reply)',
       labelNames: ['kind', 'status_class'],
       registers,
+      collect() {
+        exchangeCounts.drain((labels, n) => this.inc(labels, n));
+      },
     });
-    this.duration = new Histogram({
-      name: 'statescope_exchange_duration_seconds',
-      help: 'Time from the complete request to the end of the reply, completed exchanges only',
-      labelNames: ['kind'],
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers,
-    });
-    this.missing = new Counter({
-      name: 'statescope_replies_missing_version_header_total',
-      help: 'Replies the upstream sent without X-AspNet-Version (injected ones included)',
-      registers,
-    });
-    this.injected = new Counter({
-      name: 'statescope_version_header_injections_total',
-      help: 'Replies into which statescope inserted X-AspNet-Version',
-      registers,
-    });
-    this.locked = new Counter({
-      name: 'statescope_locked_replies_total',
-      help: '423 Locked replies (session lock contention)',
-      registers,
-    });
-    this.errors = new Counter({
+    this.registry.registerMetric(this.duration as unknown as Histogram);
+    const flagCounter = (name: string, help: string, flag: keyof typeof flagCounts) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          if (flagCounts[flag] > 0) this.inc(flagCounts[flag]);
+          flagCounts[flag] = 0;
+        },
+      });
+    flagCounter('statescope_replies_missing_version_header_total', 'Replies the upstream sent without X-AspNet-Version (injected ones included)', 'missing');
+    flagCounter('statescope_version_header_injections_total', 'Replies into which statescope inserted X-AspNet-Version', 'injected');
+    flagCounter('statescope_locked_replies_total', '423 Locked replies (session lock contention)', 'locked');
+    const errors = new Counter({
       name: 'statescope_exchange_errors_total',
       help: 'Exchanges that did not complete, by outcome code (upstream_* are upstream errors)',
       labelNames: ['reason'],
       registers,
+      collect() {
+        errorCounts.drain((labels, n) => this.inc(labels, n));
+      },
     });
     // Known label values start at 0, so rate() and alerts work before the first failure.
-    for (const reason of ERROR_REASONS) this.errors.inc({ reason }, 0);
+    for (const reason of ERROR_REASONS) errors.inc({ reason }, 0);
 
     const stats = (): StatsSnapshot => (this.scraped ??= this.options.capture.stats());
     new Gauge({
@@ -169,13 +168,75 @@ export class CaptureMetrics {
 
   private observe(record: ExchangeRecord): void {
     const kind = record.request?.kind ?? 'none';
-    this.exchanges.inc({ kind, status_class: statusClassOf(record) });
-    if (record.outcome !== 'ok') this.errors.inc({ reason: record.outcome });
-    else if (record.latencyMs !== null) this.duration.observe({ kind }, record.latencyMs / 1000);
+    const statusClass = statusClassOf(record);
+    this.exchangeCounts.add(`${kind} ${statusClass}`, () => ({ kind, status_class: statusClass }));
+    if (record.outcome !== 'ok') this.errorCounts.add(record.outcome, () => ({ reason: record.outcome }));
+    else if (record.latencyMs !== null) this.duration.observe(kind, record.latencyMs / 1000);
     const reply = record.reply;
     if (!reply) return;
-    if (!reply.versionHeader.present) this.missing.inc();
-    if (reply.injected) this.injected.inc();
-    if (reply.status === 423) this.locked.inc();
+    if (!reply.versionHeader.present) this.flagCounts.missing++;
+    if (reply.injected) this.flagCounts.injected++;
+    if (reply.status === 423) this.flagCounts.locked++;
+  }
+}
+
+/** Counts by label set since the last scrape (few, fixed label sets: kinds x status classes). */
+class PendingCounts<L extends string> {
+  private readonly counts = new Map<string, { labels: Partial<Record<L, string>>; n: number }>();
+
+  add(key: string, labels: () => Partial<Record<L, string>>): void {
+    const entry = this.counts.get(key);
+    if (entry) entry.n++;
+    else this.counts.set(key, { labels: labels(), n: 1 });
+  }
+
+  /** Hands over what was counted and starts again from zero. */
+  drain(to: (labels: Partial<Record<L, string>>, n: number) => void): void {
+    for (const entry of this.counts.values()) {
+      if (entry.n > 0) to(entry.labels, entry.n);
+      entry.n = 0;
+    }
+  }
+}
+
+/**
+ * statescope_exchange_duration_seconds{kind}, counted with plain numbers per exchange (a bucket
+ * search and three adds) and written out in prom-client's histogram form when Prometheus
+ * scrapes; prom-client's own Histogram hashes the labels object on every observe().
+ */
+class LatencyHistogram {
+  readonly name = 'statescope_exchange_duration_seconds';
+  readonly help = 'Time from the complete request to the end of the reply, completed exchanges only';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private byKind = new Map<string, { buckets: Float64Array; sum: number; count: number }>();
+
+  observe(kind: string, seconds: number): void {
+    let h = this.byKind.get(kind);
+    if (!h) this.byKind.set(kind, (h = { buckets: new Float64Array(LATENCY_BUCKETS_SECONDS.length), sum: 0, count: 0 }));
+    const i = LATENCY_BUCKETS_SECONDS.findIndex((bound) => seconds <= bound);
+    if (i >= 0) h.buckets[i]!++;
+    h.sum += seconds;
+    h.count++;
+  }
+
+  /** What prom-client's registry reads from a metric: buckets cumulative, then +Inf, sum and count. */
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { metricName: string; labels: Record<string, string | number>; value: number }[] }> {
+    const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+    for (const [kind, h] of this.byKind) {
+      let cumulative = 0;
+      LATENCY_BUCKETS_SECONDS.forEach((le, i) => {
+        cumulative += h.buckets[i]!;
+        values.push({ metricName: `${this.name}_bucket`, labels: { le, kind }, value: cumulative });
+      });
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf', kind }, value: h.count });
+      values.push({ metricName: `${this.name}_sum`, labels: { kind }, value: h.sum });
+      values.push({ metricName: `${this.name}_count`, labels: { kind }, value: h.count });
+    }
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+  }
+
+  reset(): void {
+    this.byKind = new Map();
   }
 }

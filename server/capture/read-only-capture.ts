@@ -3,17 +3,17 @@
 // controls. Stats and diagnoses are computed over the loaded records on the capture's own
 // clock: "now" is the time of the last record, so the charts show the capture's last minutes.
 import { DiagnosisTracker, type DiagnosisThresholds } from './diagnosis.ts';
-import { RingStore, type RingStoreLimits } from './ring-store.ts';
+import { CompactStore, type StoreLimits } from './compact-store.ts';
 import type { CaptureSource, Unsubscribe } from './source.ts';
 import { StatsCollector } from './stats.ts';
-import type { Diagnosis, ExchangeRecord, InjectionRule, ProxyState, StatsSnapshot } from './wire-types.ts';
+import type { Diagnosis, ExchangeRecord, ExchangeSummary, InjectionRule, ProxyState, StatsSnapshot } from './wire-types.ts';
 
 export interface ReadOnlyCaptureOptions {
   /** Shown in the dashboard as where the capture came from (the file name). */
   source: string;
   version: string;
   /** The same bound as the live store: a huge file keeps its newest records. */
-  limits: RingStoreLimits;
+  limits: StoreLimits;
   /** The web.config settings the diagnoses measure against (--execution-timeout...). */
   thresholds?: Partial<DiagnosisThresholds>;
 }
@@ -24,7 +24,7 @@ const NO_OP: Unsubscribe = () => {};
 
 export class ReadOnlyCapture implements CaptureSource {
   private clock = 0;
-  private readonly store: RingStore;
+  private readonly store: CompactStore;
   private readonly statsCollector = new StatsCollector(() => this.clock);
   private readonly diagnosisTracker: DiagnosisTracker;
   private lastId = 0;
@@ -35,7 +35,7 @@ export class ReadOnlyCapture implements CaptureSource {
   private injection: InjectionRule = { enabled: false, value: '4.0.30319' };
 
   constructor(private readonly options: ReadOnlyCaptureOptions) {
-    this.store = new RingStore(options.limits);
+    this.store = new CompactStore(options.limits);
     this.diagnosisTracker = new DiagnosisTracker(() => this.clock, options.thresholds);
   }
 
@@ -68,7 +68,7 @@ export class ReadOnlyCapture implements CaptureSource {
     this.upstream = record.upstream;
     const injectedLine = record.reply?.injectedLine;
     if (injectedLine !== undefined) this.injection = { enabled: true, value: injectedLine.slice(injectedLine.indexOf(':') + 1).trim() };
-    this.store.add(record);
+    this.store.add(record, false);
     this.statsCollector.observe(record);
     this.diagnosisTracker.observe(record);
     return note;
@@ -97,6 +97,14 @@ export class ReadOnlyCapture implements CaptureSource {
 
   record(id: number): ExchangeRecord | undefined {
     return this.store.get(id);
+  }
+
+  page(afterId: number, limit: number): ExchangeRecord[] {
+    return this.store.page(afterId, limit);
+  }
+
+  summaries(limit: number): ExchangeSummary[] {
+    return this.store.newestSummaries(limit);
   }
 
   latestId(): number {

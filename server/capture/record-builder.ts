@@ -1,28 +1,14 @@
 // Turns parsed heads into the JSON records the store, feed and logs share. Runs once per
 // exchange on the relay's thread, so it does no more than it must (decoding is cheap string work).
-import {
-  VERSION_HEADER,
-  classifyRequest,
-  decodeTarget,
-  getHeader,
-  getLockCookieText,
-  majorVersion,
-  type RequestHead,
-  type ResponseHead,
-} from '../protocol/index.ts';
+import { classifyRequest, decodeTarget, majorVersion, type RawHeader, type RequestHead, type ResponseHead } from '../protocol/index.ts';
 import { createHash, hash, type Hash } from 'node:crypto';
+import { eachHeaderLine } from './stored-head.ts';
 import type { ReplyRecord, RequestRecord, WireHeader } from './wire-types.ts';
 
 /** Header pairs read back from a head's text, in wire order (the start line skipped). */
 export function headersFromHead(head: string): WireHeader[] {
   const out: WireHeader[] = [];
-  const lines = head.split('\r\n');
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === '') break;
-    const colon = line.indexOf(':');
-    if (colon > 0) out.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
-  }
+  eachHeaderLine(head, (start, colon, end) => out.push([head.slice(start, colon), head.slice(colon + 1, end).trim()]));
   return out;
 }
 
@@ -58,7 +44,22 @@ function versionVerdict(value: string | undefined): VersionVerdict {
   return verdict;
 }
 
-export function buildRequestRecord(head: RequestHead): RequestRecord {
+/** What the request builder reads from a head: what the framer parsed, or a stored head re-read. */
+export type RequestHeadFields = Pick<RequestHead, 'verb' | 'target' | 'headers' | 'text' | 'contentLength'>;
+export type ResponseHeadFields = Pick<ResponseHead, 'protocol' | 'status' | 'reason' | 'headers' | 'text' | 'bodyLength'>;
+
+/** The lock cookie as sent (`LockCookie`, else MS-ASP's `Lock-Cookie`), in one pass over the headers. */
+export function lockCookieOf(headers: readonly RawHeader[]): string | null {
+  let dashed: string | null = null;
+  for (const h of headers) {
+    const n = h.name;
+    if (n.length === 10 && n.toLowerCase() === 'lockcookie') return h.value;
+    if (dashed === null && n.length === 11 && n.toLowerCase() === 'lock-cookie') dashed = h.value;
+  }
+  return dashed;
+}
+
+export function buildRequestRecord(head: RequestHeadFields): RequestRecord {
   const decoded = decodeTarget(head.target);
   return withHeaders<RequestRecord>({
     verb: head.verb,
@@ -69,24 +70,68 @@ export function buildRequestRecord(head: RequestHead): RequestRecord {
     sessionId: decoded.sessionId,
     head: head.text,
     bodySize: head.contentLength,
-    lockCookie: getLockCookieText(head.headers) ?? null,
+    lockCookie: lockCookieOf(head.headers),
   });
 }
 
-export function buildReplyRecord(head: ResponseHead, injectedLine: string | null): ReplyRecord {
-  const lockAge = getHeader(head.headers, 'LockAge');
+/** The headers a reply record reads (the first of each, names case-insensitive), in one pass. */
+export interface ReplyHeaderValues {
+  version?: string;
+  lockCookie?: string;
+  lockCookieDashed?: string;
+  lockAge?: string;
+  lockDate?: string;
+  actionFlags?: string;
+}
+
+export function replyHeaderValues(headers: readonly RawHeader[]): ReplyHeaderValues {
+  const v: ReplyHeaderValues = {};
+  for (const h of headers) {
+    const n = h.name;
+    // Only names of a wanted length are lower-cased: most headers cost a length compare.
+    switch (n.length) {
+      case 16:
+        if (v.version === undefined && n.toLowerCase() === 'x-aspnet-version') v.version = h.value;
+        break;
+      case 10:
+        if (v.lockCookie === undefined && n.toLowerCase() === 'lockcookie') v.lockCookie = h.value;
+        break;
+      case 11: {
+        const lower = n.toLowerCase();
+        if (v.lockCookieDashed === undefined && lower === 'lock-cookie') v.lockCookieDashed = h.value;
+        else if (v.actionFlags === undefined && lower === 'actionflags') v.actionFlags = h.value;
+        break;
+      }
+      case 7:
+        if (v.lockAge === undefined && n.toLowerCase() === 'lockage') v.lockAge = h.value;
+        break;
+      case 8:
+        if (v.lockDate === undefined && n.toLowerCase() === 'lockdate') v.lockDate = h.value;
+        break;
+    }
+  }
+  return v;
+}
+
+/** LockAge in seconds when it is a whole number, else null. */
+export function lockAgeSecondsOf(value: string | undefined): number | null {
+  return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : null;
+}
+
+export function buildReplyRecord(head: ResponseHeadFields, injectedLine: string | null): ReplyRecord {
+  const v = replyHeaderValues(head.headers);
   const record = withHeaders<ReplyRecord>({
     protocol: head.protocol,
     status: head.status,
     reason: head.reason,
     head: head.text,
     bodySize: head.bodyLength,
-    versionHeader: versionVerdict(getHeader(head.headers, VERSION_HEADER)),
+    versionHeader: versionVerdict(v.version),
     injected: injectedLine !== null,
-    lockCookie: getLockCookieText(head.headers) ?? null,
-    lockAgeSeconds: lockAge !== undefined && /^-?\d+$/.test(lockAge) ? Number(lockAge) : null,
-    lockDateTicks: getHeader(head.headers, 'LockDate') ?? null,
-    actionFlags: getHeader(head.headers, 'ActionFlags') ?? null,
+    lockCookie: v.lockCookie ?? v.lockCookieDashed ?? null,
+    lockAgeSeconds: lockAgeSecondsOf(v.lockAge),
+    lockDateTicks: v.lockDate ?? null,
+    actionFlags: v.actionFlags ?? null,
   });
   if (injectedLine !== null) record.injectedLine = injectedLine;
   return record;

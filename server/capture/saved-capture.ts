@@ -2,12 +2,11 @@
 // Export JSONL) or a HAR file (Export HAR). The format is told by the content, not trusted
 // from the name. Damaged lines or entries are reported with where they are and skipped, so a
 // log cut short by a crash still opens.
-import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { readLines } from './line-reader.ts';
 import { harCreator, harEntries, recordFromHarEntry } from './har-import.ts';
-import { recordProblem } from './record-check.ts';
+import { checkRecord, RecordProblem } from './record-check.ts';
 import type { ExchangeRecord } from './wire-types.ts';
 
 export type SavedFormat = 'jsonl' | 'har';
@@ -46,6 +45,7 @@ const UNKNOWN_FORMAT =
 export async function loadSavedCapture(
   file: string,
   sink: (record: ExchangeRecord) => string | null,
+  options: { maxLineBytes?: number } = {},
 ): Promise<LoadReport> {
   const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
     throw new SavedCaptureError(err.code === 'ENOENT' ? `${file}: no such file` : `${file}: ${err.message}`);
@@ -57,9 +57,16 @@ export async function loadSavedCapture(
     report.problemCount++;
     if (report.problems.length < MAX_PROBLEMS_KEPT) report.problems.push({ where, message });
   };
-  const accept = (record: ExchangeRecord): void => {
+  const accept = (record: ExchangeRecord, where: string): void => {
+    let note: string | null;
+    try {
+      note = sink(record);
+    } catch (err) {
+      // Checked records should never fail here; if one does, it costs that record, not the file.
+      problem(where, `could not be stored (${(err as Error).message})`);
+      return;
+    }
     report.records++;
-    const note = sink(record);
     if (note) report.notes.push(note);
   };
   if (format === 'har') {
@@ -68,7 +75,7 @@ export async function loadSavedCapture(
     }
     await readHar(file, accept, problem, report.notes);
   } else {
-    await readJsonl(file, accept, problem, report.notes);
+    await readJsonl(file, accept, problem, report.notes, options.maxLineBytes ?? MAX_LINE_BYTES);
   }
   return report;
 }
@@ -102,14 +109,17 @@ async function sniff(file: string): Promise<SavedFormat> {
     if ('log' in value) return 'har';
     if (('id' in value && 'outcome' in value) || 'statescope' in value) return 'jsonl';
   }
-  // A pretty-printed HAR has no line that is a whole object.
+  // No whole line to read in the window: a pretty-printed HAR, or a first line longer than the
+  // window (a record with a captured body). Both are told by their first key, which statescope
+  // writes first: "log" for a HAR, "id" for a record, "statescope" for a log note.
   if (/^\{\s*"log"\s*:/.test(trimmed)) return 'har';
+  if (!whole && lines.length === 0 && /^\{\s*"(id|statescope)"\s*:/.test(trimmed)) return 'jsonl';
   throw new SavedCaptureError(`${file}: ${UNKNOWN_FORMAT}`);
 }
 
 async function readHar(
   file: string,
-  accept: (r: ExchangeRecord) => void,
+  accept: (r: ExchangeRecord, where: string) => void,
   problem: (where: string, message: string) => void,
   notes: string[],
 ): Promise<void> {
@@ -127,43 +137,84 @@ async function readHar(
   }
   entries.forEach((entry, i) => {
     try {
-      accept(recordFromHarEntry(entry, i));
+      // The rebuilt record goes through the same checks as a JSONL line (ranges, types).
+      const checked = checkRecord(recordFromHarEntry(entry, i));
+      accept(checked.record, `entry ${i + 1}`);
     } catch (err) {
       problem(`entry ${i + 1}`, (err as Error).message);
     }
   });
 }
 
+/** Longest JSONL line read (a record with a captured body is a few MiB at most). */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
 async function readJsonl(
   file: string,
-  accept: (r: ExchangeRecord) => void,
+  accept: (r: ExchangeRecord, where: string) => void,
   problem: (where: string, message: string) => void,
   notes: string[],
+  maxLineBytes: number,
 ): Promise<void> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === '') continue;
+  const unknown = new UnknownFields('line');
+  let logNotes = 0;
+  const line = (text: string, n: number): void => {
+    if (text.trim() === '') return;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = JSON.parse(text);
     } catch (err) {
       problem(`line ${n}`, `not JSON (${(err as Error).message})`);
-      continue;
+      return;
     }
-    if (typeof value === 'object' && value !== null && 'statescope' in value) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'statescope' in value) {
       // The log's own notes, e.g. {"statescope":"dropped","lines":12,"reason":"log file too slow"}.
       const note = value as { statescope: unknown; lines?: unknown; reason?: unknown };
-      notes.push(
-        note.statescope === 'dropped'
-          ? `line ${n}: the log says ${String(note.lines)} exchanges were not written here (${String(note.reason)})`
-          : `line ${n}: log note ${JSON.stringify(value)}`,
-      );
-      continue;
+      logNotes++;
+      if (logNotes <= MAX_PROBLEMS_KEPT) {
+        notes.push(
+          note.statescope === 'dropped'
+            ? `line ${n}: the log says ${String(note.lines).slice(0, 20)} exchanges were not written here (${String(note.reason).slice(0, 200)})`
+            : `line ${n}: log note ${JSON.stringify(value).slice(0, 200)}`,
+        );
+      }
+      return;
     }
-    const wrong = recordProblem(value);
-    if (wrong) problem(`line ${n}`, `not an exchange record: ${wrong}`);
-    else accept(value as ExchangeRecord);
+    let checked;
+    try {
+      checked = checkRecord(value);
+    } catch (err) {
+      if (!(err instanceof RecordProblem)) throw err;
+      problem(`line ${n}`, `not an exchange record: ${err.message}`);
+      return;
+    }
+    unknown.add(checked.unknownFields, n);
+    accept(checked.record, `line ${n}`);
+  };
+  await readLines(file, maxLineBytes, {
+    line,
+    tooLong: (n, bytes) => problem(`line ${n}`, `longer than ${Math.round(maxLineBytes / 1024 / 1024)} MiB (${bytes} bytes): not read`),
+  });
+  if (logNotes > MAX_PROBLEMS_KEPT) notes.push(`${logNotes - MAX_PROBLEMS_KEPT} more log notes not listed`);
+  unknown.report(notes);
+}
+
+/** Fields statescope does not know are dropped, not kept: one note says which, and where first. */
+class UnknownFields {
+  private readonly first = new Map<string, number>();
+  private lines = 0;
+
+  constructor(private readonly unit: string) {}
+
+  add(fields: readonly string[], where: number): void {
+    if (fields.length === 0) return;
+    this.lines++;
+    for (const f of fields) if (!this.first.has(f) && this.first.size < 20) this.first.set(f, where);
+  }
+
+  report(notes: string[]): void {
+    if (this.lines === 0) return;
+    const list = [...this.first].map(([f, at]) => `${f} (first at ${this.unit} ${at})`).join(', ');
+    notes.push(`${this.lines} ${this.unit === 'line' ? 'lines' : 'entries'} had fields statescope does not know, which were left out: ${list}`);
   }
 }

@@ -4,6 +4,7 @@
 import type {
   Diagnosis,
   ExchangeRecord,
+  ExchangeSummary,
   InjectionRule,
   ProxyState,
   StatsSnapshot,
@@ -16,6 +17,14 @@ export interface CaptureSource {
   /** Newest records last; at most `limit`, optionally only ids greater than `afterId`. */
   records(limit: number, afterId?: number): ExchangeRecord[];
   record(id: number): ExchangeRecord | undefined;
+  /**
+   * Oldest first: the first `limit` records with id > afterId. Exports walk a large store with
+   * it a page at a time, so it never sits in memory decoded all at once. Optional: without it,
+   * exports read records(all).
+   */
+  page?(afterId: number, limit: number): ExchangeRecord[];
+  /** The table rows of records(limit), when the source can read them quicker than whole records. */
+  summaries?(limit: number): ExchangeSummary[];
   /** Highest exchange id assigned so far (0 before the first). */
   latestId(): number;
   stats(): StatsSnapshot;

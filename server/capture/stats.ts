@@ -32,6 +32,12 @@ interface Bucket {
   latency: Uint32Array;
 }
 
+/** The ring slot of a second; safe for any clock value, even one before 1970. */
+function slotOf(second: number): number {
+  const slot = second % WINDOW_SECONDS;
+  return slot < 0 ? slot + WINDOW_SECONDS : slot;
+}
+
 function emptyBucket(second: number): Bucket {
   return { second, exchanges: 0, replies: 0, present: 0, missing: 0, injected: 0, errors: 0, latency: new Uint32Array(BINS) };
 }
@@ -102,8 +108,11 @@ export class StatsCollector {
     const current = Math.floor(now / 1000);
     const series: StatsBucket[] = [];
     const window = { seconds: WINDOW_SECONDS, replies: 0, versionPresent: 0, versionMissing: 0, injected: 0 };
-    for (let s = current - WINDOW_SECONDS + 1; s <= current; s++) {
-      const b = this.buckets[s % WINDOW_SECONDS]!;
+    // Counted by bucket, not by second: at a clock of 1e16 s, s + 1 === s and a loop over
+    // seconds never ends (a crafted saved capture did exactly that).
+    for (let i = WINDOW_SECONDS - 1; i >= 0; i--) {
+      const s = current - i;
+      const b = this.buckets[slotOf(s)]!;
       const live = b.second === s;
       const latencyCount = live ? b.latency.reduce((a, n) => a + n, 0) : 0;
       series.push({
@@ -136,7 +145,7 @@ export class StatsCollector {
   }
 
   private bucketFor(second: number): Bucket {
-    const slot = second % WINDOW_SECONDS;
+    const slot = slotOf(second);
     let b = this.buckets[slot]!;
     if (b.second !== second) {
       b = emptyBucket(second);

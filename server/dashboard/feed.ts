@@ -1,13 +1,14 @@
-// The live ws feed. One subscription to the source is shared by every browser; each tick the
-// new records are summarised and serialised once, and every client gets ONE frame carrying a
-// JSON array of FeedMessages. A slow or stalled browser is never queued for: while its socket
+// The live ws feed. One subscription to the source is shared by every browser; each batch of
+// new records is summarised and serialised once, as it arrives (so the records themselves die
+// young, and what waits for the tick is flat JSON text, nothing for the garbage collector to
+// trace), and each tick every client gets ONE frame carrying a JSON array of FeedMessages. A slow or stalled browser is never queued for: while its socket
 // buffer is over the limit its share is dropped and counted, and once it drains it is told
 // {type:'dropped'} so it refetches the snapshot. Memory per client is thus bounded by the
 // buffer limit plus one frame, whatever the traffic.
 import type { WebSocket } from 'ws';
 import type { CaptureSource, Unsubscribe } from '../capture/source.ts';
 import { toSummary } from '../capture/summary.ts';
-import type { ExchangeRecord, FeedMessage, ProxyState } from '../capture/wire-types.ts';
+import type { ExchangeRecord, ExchangeSummary, FeedMessage, ProxyState } from '../capture/wire-types.ts';
 
 export interface FeedOptions {
   tickMs: number;
@@ -43,7 +44,9 @@ export interface FeedClientStatus {
 
 export class FeedHub {
   private readonly clients = new Set<Client>();
-  private incoming: ExchangeRecord[] = [];
+  /** Summaries of the records since the last tick, as JSON array bodies (no brackets), one per batch. */
+  private incoming: string[] = [];
+  private incomingCount = 0;
   private overflow = 0;
   private pendingState: ProxyState | null = null;
   private pendingCleared = false;
@@ -56,17 +59,16 @@ export class FeedHub {
     private readonly source: CaptureSource,
     private readonly options: FeedOptions,
   ) {
-    // Listener bodies only append to arrays: they run on the capture path and must stay cheap.
+    // Batches come from the capture's flush timer, never from the forwarding step.
     this.unsubscribe = [
       source.subscribe((batch) => {
         if (this.clients.size === 0) return;
-        const room = this.options.maxPendingItems - this.incoming.length;
-        if (batch.length <= room) {
-          for (const record of batch) this.incoming.push(record);
-        } else {
-          this.overflow += batch.length - Math.max(room, 0);
-          for (let i = 0; i < room; i++) this.incoming.push(batch[i]!);
-        }
+        const room = Math.max(0, this.options.maxPendingItems - this.incomingCount);
+        const kept = batch.length <= room ? batch : batch.slice(0, room);
+        this.overflow += batch.length - kept.length;
+        if (kept.length === 0) return;
+        this.incoming.push(summariesJson(kept));
+        this.incomingCount += kept.length;
       }),
       source.onStateChange((state) => {
         this.pendingState = state;
@@ -74,6 +76,7 @@ export class FeedHub {
       source.onCleared(() => {
         // Items queued before the clear belong to the old capture.
         this.incoming = [];
+        this.incomingCount = 0;
         this.overflow = 0;
         this.pendingCleared = true;
       }),
@@ -119,9 +122,11 @@ export class FeedHub {
   }
 
   private flush(): void {
-    const records = this.incoming;
+    const items = this.incoming;
+    const itemCount = this.incomingCount;
     const overflow = this.overflow;
     this.incoming = [];
+    this.incomingCount = 0;
     this.overflow = 0;
     if (this.clients.size === 0) {
       this.pendingState = null;
@@ -133,9 +138,8 @@ export class FeedHub {
     const parts: string[] = [];
     if (this.pendingCleared) parts.push(JSON.stringify({ type: 'cleared' } satisfies FeedMessage));
     if (this.pendingState) parts.push(JSON.stringify({ type: 'state', state: this.pendingState } satisfies FeedMessage));
-    if (records.length > 0) {
-      parts.push(JSON.stringify({ type: 'exchanges', items: records.map(toSummary) } satisfies FeedMessage));
-    }
+    // {type:'exchanges', items:[...]}, assembled from the batches' JSON.
+    if (itemCount > 0) parts.push(`{"type":"exchanges","items":[${items.join(',')}]}`);
     const mustResync = parts.length > 0;
     const now = Date.now();
     if (now - this.lastStatsAt >= this.options.statsIntervalMs) {
@@ -153,7 +157,7 @@ export class FeedHub {
       }
       if (client.ws.readyState !== client.ws.OPEN) continue;
       if (client.ws.bufferedAmount > this.options.maxBufferedBytes) {
-        client.dropped += records.length;
+        client.dropped += itemCount;
         if (mustResync) client.missed = true;
         continue;
       }
@@ -188,4 +192,11 @@ export class FeedHub {
       client.ws.terminate();
     }
   }
+}
+
+/** The summaries of `records` as the inside of a JSON array (the tick joins batches with commas). */
+function summariesJson(records: readonly ExchangeRecord[]): string {
+  const summaries: ExchangeSummary[] = records.map(toSummary);
+  const json = JSON.stringify(summaries);
+  return json.slice(1, -1);
 }

@@ -75,7 +75,7 @@ function parseLimit(text: string | null): number {
 
 export function snapshot(source: CaptureSource, limit: number): SnapshotResponse {
   return {
-    items: source.records(limit).map(toSummary),
+    items: source.summaries?.(limit) ?? source.records(limit).map(toSummary),
     latestId: source.latestId(),
     state: source.state(),
     stats: source.stats(),
@@ -101,35 +101,54 @@ function filtersOf(url: URL): ExchangeFilters {
   }
 }
 
+const PAGE = 500;
+
+/**
+ * The stored records a page at a time, oldest first. Records that arrive during the download
+ * are left out (it is a snapshot of the store when it began); ones evicted meanwhile are skipped.
+ */
+function* pages(source: CaptureSource): Generator<readonly ExchangeRecord[]> {
+  if (!source.page) {
+    const all = source.records(Number.MAX_SAFE_INTEGER);
+    for (let i = 0; i < all.length; i += PAGE) yield all.slice(i, i + PAGE);
+    return;
+  }
+  const last = source.latestId();
+  let after = 0;
+  for (;;) {
+    const page = source.page(after, PAGE).filter((r) => r.id <= last);
+    if (page.length === 0) return;
+    yield page;
+    after = page[page.length - 1]!.id;
+    if (after >= last) return;
+  }
+}
+
 async function exportJsonl(source: CaptureSource, res: ServerResponse): Promise<void> {
-  const records = source.records(Number.MAX_SAFE_INTEGER);
-  await sendDownload(res, 'application/x-ndjson; charset=utf-8', 'jsonl', records, {
+  await sendDownload(res, 'application/x-ndjson; charset=utf-8', 'jsonl', pages(source), {
     item: (record) => JSON.stringify(record) + '\n',
   });
 }
 
 /** HAR 1.2 of the stored exchanges that pass the table's filters (same query names as the UI's). */
 async function exportHar(source: CaptureSource, res: ServerResponse, filters: ExchangeFilters): Promise<void> {
-  let records = source.records(Number.MAX_SAFE_INTEGER);
-  if (isFiltering(filters)) {
-    const keep = matcher(filters);
-    records = records.filter((record) => keep(toSummary(record)));
-  }
+  const keep = isFiltering(filters) ? matcher(filters) : null;
   const { head, tail } = harEnvelope({ version: source.state().version, filters });
-  await sendDownload(res, 'application/json; charset=utf-8', 'har', records, {
+  await sendDownload(res, 'application/json; charset=utf-8', 'har', pages(source), {
     head,
-    item: (record, i) => (i === 0 ? '' : ',') + JSON.stringify(toHarEntry(record)),
+    item: (record, i) => (keep && !keep(toSummary(record)) ? null : (i === 0 ? '' : ',') + JSON.stringify(toHarEntry(record))),
     tail,
   });
 }
 
-/** Streams in chunks and honours backpressure, so a large capture never sits twice in memory. */
+/** Streams page by page and honours backpressure, so a large capture never sits twice in memory. */
 async function sendDownload(
   res: ServerResponse,
   contentType: string,
   extension: string,
-  records: readonly ExchangeRecord[],
-  parts: { head?: string; item: (record: ExchangeRecord, index: number) => string; tail?: string },
+  records: Iterable<readonly ExchangeRecord[]>,
+  /** `item` gets the index among the records written so far; null leaves a record out. */
+  parts: { head?: string; item: (record: ExchangeRecord, index: number) => string | null; tail?: string },
 ): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   res.writeHead(200, {
@@ -138,12 +157,16 @@ async function sendDownload(
     'Content-Disposition': `attachment; filename="statescope-${stamp}.${extension}"`,
     'Cache-Control': 'no-store',
   });
-  const CHUNK = 500;
   let text = parts.head ?? '';
-  for (let i = 0; i < records.length; i += CHUNK) {
+  let written = 0;
+  for (const page of records) {
     if (res.destroyed) return;
-    const end = Math.min(records.length, i + CHUNK);
-    for (let j = i; j < end; j++) text += parts.item(records[j]!, j);
+    for (const record of page) {
+      const item = parts.item(record, written);
+      if (item === null) continue;
+      text += item;
+      written++;
+    }
     if (!res.write(text)) await waitForDrain(res);
     text = '';
   }

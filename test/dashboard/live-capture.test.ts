@@ -46,6 +46,20 @@ describe('dashboard over LiveCapture', () => {
     feed.ws.close();
   });
 
+  it('exports a store of many pages, oldest first, each record as stored, and only what was there when it began', async () => {
+    const live = capture();
+    const { base } = await start({ source: live });
+    for (let i = 0; i < 2600; i++) live.ingest(makeRecord(0)); // 1,000 kept (the bound), two pages and more
+    const res = await fetch(`${base}/api/export.jsonl`);
+    // Arrivals during the download are not in it (the store is walked up to the latest id at the start).
+    for (let i = 0; i < 50; i++) live.ingest(makeRecord(0));
+    const lines = (await res.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as { id: number });
+    expect(lines.map((r) => r.id)).toEqual(Array.from({ length: 1000 }, (_, i) => 1601 + i));
+    expect(lines[999]).toEqual(JSON.parse(JSON.stringify(live.record(2600))));
+    const har = (await (await fetch(`${base}/api/export.har?kind=GetExclusive`)).json()) as { log: { entries: { _id: number }[] } };
+    expect(har.log.entries.map((e) => e._id)).toEqual(Array.from({ length: 1000 }, (_, i) => 1651 + i));
+  });
+
   it('the UI has words for every outcome code of the catalogue, and no others', () => {
     expect(Object.keys(UI_OUTCOME_TEXT).sort()).toEqual([...OUTCOME_CODES].sort());
     for (const code of OUTCOME_CODES) expect(UI_OUTCOME_TEXT[code].length).toBeGreaterThan(0);

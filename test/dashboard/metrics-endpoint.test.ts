@@ -119,6 +119,10 @@ describe('/metrics', () => {
     m = await scrape();
     expect(m.get('statescope_exchange_errors_total{reason="upstream_refused"}')).toBe(1);
     expect(m.get('statescope_exchanges_total{kind="GetExclusive",status_class="none"}')).toBe(1);
+    // Counts are handed over at each scrape: a later scrape keeps the totals, it does not restart.
+    expect(m.get('statescope_exchanges_total{kind="CreateUninitialized",status_class="2xx"}')).toBe(2);
+    expect(m.get('statescope_replies_missing_version_header_total')).toBe(5);
+    expect(m.get('statescope_locked_replies_total')).toBe(1);
   });
 
   it('lives in its own registry, not prom-client\'s global one', async () => {

@@ -1,0 +1,53 @@
+// Re-reads a head kept as text (the compact store keeps heads as bytes, and dissects them only
+// when someone looks): the same fields the framer reported when it first read those bytes, so
+// a record rebuilt from its stored head equals the one built live.
+import type { RawHeader } from '../protocol/index.ts';
+import type { RequestHeadFields, ResponseHeadFields } from './record-builder.ts';
+
+const REQUEST_LINE = /^(\S+) (\S+) (\S+)$/;
+const STATUS_LINE = /^(?:(HTTP\/\d+\.\d+) )?(\d{3})(?: (.*))?$/;
+
+/**
+ * Calls `each` with the positions of every header line of a head's text (start line skipped):
+ * the line runs from `start` to `end` (before its CRLF), the name ends at `colon`.
+ */
+export function eachHeaderLine(text: string, each: (start: number, colon: number, end: number) => void): void {
+  let at = text.indexOf('\r\n');
+  while (at >= 0) {
+    const start = at + 2;
+    const end = text.indexOf('\r\n', start);
+    if (end < 0 || end === start) break;
+    const colon = text.indexOf(':', start);
+    if (colon > start && colon < end) each(start, colon, end);
+    at = end;
+  }
+}
+
+/** Header lines of a head's text, in wire order (start line skipped), values trimmed. */
+export function rawHeadersOf(text: string): RawHeader[] {
+  const out: RawHeader[] = [];
+  eachHeaderLine(text, (start, colon, end) => out.push({ name: text.slice(start, colon), value: text.slice(colon + 1, end).trim() }));
+  return out;
+}
+
+function startLine(text: string): string {
+  const end = text.indexOf('\r\n');
+  return end < 0 ? text : text.slice(0, end);
+}
+
+export function requestHeadFromText(text: string, bodySize: number): RequestHeadFields {
+  const m = REQUEST_LINE.exec(startLine(text));
+  return { verb: m?.[1] ?? '', target: m?.[2] ?? '', headers: rawHeadersOf(text), text, contentLength: bodySize };
+}
+
+export function responseHeadFromText(text: string, bodySize: number): ResponseHeadFields {
+  const m = STATUS_LINE.exec(startLine(text));
+  return {
+    protocol: m?.[1] ?? null,
+    status: m ? Number(m[2]) : 0,
+    reason: m?.[3] ?? '',
+    headers: rawHeadersOf(text),
+    text,
+    bodyLength: bodySize,
+  };
+}
