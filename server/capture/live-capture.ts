@@ -18,6 +18,7 @@ export interface LiveCaptureOptions {
   version: string;
   injection: InjectionRule;
   captureBodiesBytes: number;
+  sessionItems?: 'off' | 'names' | 'hashed';
   limits: RingStoreLimits;
   /** How often batches go out to subscribers. */
   batchMs?: number;
@@ -117,6 +118,7 @@ export class LiveCapture implements CaptureSource {
       injection: { ...this.injection },
       capturePaused: this.paused,
       captureBodiesBytes: this.options.captureBodiesBytes,
+      sessionItems: this.options.sessionItems ?? 'off',
       readOnly: false,
       version: this.options.version,
       startedAt: this.startedAt,

@@ -7,7 +7,8 @@ import { startScenario } from '../client/scenario.ts';
 import { hostPortOption, parseHostPort, type HostPort } from './address.ts';
 import { runMainJob } from './main-job.ts';
 import { APP_DEFAULTS } from './statescope-app.ts';
-import { DEFAULT_DASHBOARD_LISTEN, DEFAULT_PROXY_LISTEN, positiveInt, positiveNumber } from './proxy-command.ts';
+import { DEFAULT_DASHBOARD_LISTEN, DEFAULT_PROXY_LISTEN, positiveInt, positiveNumber, sessionItemsOption } from './proxy-command.ts';
+import type { SessionItemsMode } from '../capture/session-items-capture.ts';
 
 interface DemoOptions {
   listen: HostPort;
@@ -15,6 +16,7 @@ interface DemoOptions {
   sessions: number;
   rate: number;
   restartEvery: number;
+  sessionItems: SessionItemsMode;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -28,6 +30,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--sessions <n>', 'emulated users', positiveInt('--sessions'), 12)
     .option('--rate <pages>', 'pages per second over all users', positiveNumber('--rate'), 20)
     .option('--restart-every <seconds>', 'restart the emulated app this often (each restart re-checks the version)', positiveNumber('--restart-every'), 10)
+    .addOption(sessionItemsOption())
     .addHelpText(
       'after',
       `
@@ -38,7 +41,7 @@ errors stop. Ctrl+C ends the demo.`,
     .action(async (opts: DemoOptions) => {
       const traffic = new AbortController();
       const { app } = await runMainJob({
-        app: { ...APP_DEFAULTS, listen: opts.listen, upstream: null, embeddedVersionHeader: null },
+        app: { ...APP_DEFAULTS, listen: opts.listen, upstream: null, embeddedVersionHeader: null, sessionItems: opts.sessionItems },
         dashboard: opts.dashboard,
         shutdownGraceMs: 2000,
         beforeStop: async () => traffic.abort(),

@@ -17,6 +17,7 @@ interface LoadOptions {
   networkTimeout: number;
   executionTimeout: number;
   json?: boolean;
+  compressSessions?: boolean;
 }
 
 /** statescope's proxy listens here by default, one above the state server's 42424. */
@@ -64,6 +65,7 @@ export function registerLoadCommand(program: Command): void {
     .option('--network-timeout <seconds>', 'stateNetworkTimeout: limit for connect, send and receive', number(0.001), 10)
     .option('--execution-timeout <seconds>', 'lock age at which a waiting page breaks the lock', number(0), 110)
     .option('--json', 'print the report as JSON instead of text')
+    .option('--compress-sessions', 'write session bodies as compressionEnabled="true" does (raw Deflate + 0xFF)')
     .addHelpText('after', EXAMPLES)
     .exitOverride((error) => {
       // Commander uses 1 for usage errors; keep 1 free for "the tool broke".
@@ -81,6 +83,7 @@ export function registerLoadCommand(program: Command): void {
         restartEverySeconds: opts.restartEvery,
         networkTimeoutSeconds: opts.networkTimeout,
         executionTimeoutSeconds: opts.executionTimeout,
+        compressSessions: opts.compressSessions ?? false,
         signal: controller.signal,
       });
       const stopOnSigint = () => controller.abort();

@@ -1,6 +1,7 @@
 // `statescope` / `statescope proxy`: the main job.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInjectionValue } from '../capture/live-capture.ts';
+import { parseSessionItemsMode, type SessionItemsMode } from '../capture/session-items-capture.ts';
 import { DEFAULT_INJECTED_VERSION } from '../proxy/injection.ts';
 import { hostPortOption, parseHostPort, type HostPort } from './address.ts';
 import { runMainJob } from './main-job.ts';
@@ -24,6 +25,23 @@ export function positiveNumber(name: string) {
   };
 }
 
+/** --session-items[=hashed]: shared by `proxy` and `demo`. */
+export function sessionItemsOption(): Option {
+  return new Option(
+    '--session-items [hashed]',
+    'show what is in each session: item names, types and sizes, never values (=hashed: key names as short per-run hashes)',
+  )
+    .argParser((value: string) => {
+      try {
+        return parseSessionItemsMode(value);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+    })
+    .preset('names')
+    .default('off');
+}
+
 function versionValue(value: string): string {
   const problem = validateInjectionValue(value);
   if (problem) throw new InvalidArgumentError(problem);
@@ -36,6 +54,7 @@ interface ProxyCommandOptions {
   embeddedVersionHeader: string | false;
   injectVersion?: string | true;
   captureBodies: number;
+  sessionItems: SessionItemsMode;
   maxExchanges: number;
   maxCaptureMb: number;
   dashboard: HostPort | false;
@@ -65,6 +84,7 @@ export function registerProxyCommand(program: Command): void {
       new Option('--inject-version [value]', `insert X-AspNet-Version into replies that lack it (value default ${DEFAULT_INJECTED_VERSION})`).argParser(versionValue),
     )
     .option('--capture-bodies <bytes>', 'keep up to this many bytes of each body (session data is private: off by default)', positiveInt('--capture-bodies'), 0)
+    .addOption(sessionItemsOption())
     .option('--max-exchanges <n>', 'exchanges kept in memory for the dashboard', positiveInt('--max-exchanges'), APP_DEFAULTS.maxExchanges)
     .option('--max-capture-mb <mb>', 'memory ceiling of the kept exchanges, in MiB', positiveNumber('--max-capture-mb'), APP_DEFAULTS.maxCaptureBytes / MIB)
     .addOption(
@@ -113,6 +133,7 @@ async function runProxy(opts: ProxyCommandOptions): Promise<void> {
         value: typeof opts.injectVersion === 'string' ? opts.injectVersion : DEFAULT_INJECTED_VERSION,
       },
       captureBodiesBytes: opts.captureBodies,
+      sessionItems: opts.sessionItems,
       maxExchanges: opts.maxExchanges,
       maxCaptureBytes: Math.round(opts.maxCaptureMb * 1024 * 1024),
       connectTimeoutMs: opts.connectTimeout * 1000,

@@ -2,7 +2,7 @@
 // session (GetExclusive), poll every 500 ms while someone else holds it, break locks older than
 // executionTimeout, then write back (Set) or just unlock (ReleaseExclusive). App restarts make
 // a fresh partition, so the version check runs again, which is the failure statescope targets.
-import { randomBytes } from 'node:crypto';
+import { emulatedSessionBody } from './emulated-session.ts';
 import { createStateClient, DEFAULT_TIMEOUT_MINUTES, type StateClient } from './index.ts';
 import type { StateReply } from './replies.ts';
 import type { OperationKind } from './requests.ts';
@@ -51,6 +51,8 @@ export interface ScenarioOptions {
   /** Unpaced mode: pause before a user whose page failed asks again. Default 100. */
   failurePauseMs?: number;
   random?: () => number;
+  /** Write session bodies as compressionEnabled="true" does (raw Deflate + 0xFF). */
+  compressSessions?: boolean;
 }
 
 export interface ScenarioReport {
@@ -213,10 +215,10 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
           const rest = (pick - mix.keepAlive - mix.readOnly) / (1 - mix.keepAlive - mix.readOnly);
           if (rest < mix.abandon) await call('Remove', () => client.remove(id, cookie));
           else if (rest < mix.abandon + mix.unchanged) await call('ReleaseExclusive', () => client.releaseExclusive(id, cookie));
-          else await call('Set', () => client.set(id, sessionBody(random), { lockCookie: cookie, timeoutMinutes }));
+          else await call('Set', () => client.set(id, sessionBody(random, timeoutMinutes, options.compressSessions), { lockCookie: cookie, timeoutMinutes }));
         } else {
           // Still no item: the module stores the new session with LockCookie 0.
-          await call('Set', () => client.set(id, sessionBody(random), { newItem: true, timeoutMinutes }));
+          await call('Set', () => client.set(id, sessionBody(random, timeoutMinutes, options.compressSessions), { newItem: true, timeoutMinutes }));
         }
       }
       stats.pages.completed++;
@@ -309,9 +311,9 @@ export function runScenario(options: ScenarioOptions): Promise<ScenarioReport> {
   return startScenario(options).done;
 }
 
-/** A few hundred bytes standing in for a serialized session; the content is irrelevant here. */
-function sessionBody(random: () => number): Buffer {
-  return randomBytes(16 + Math.floor(random() * 240));
+/** A serialized session in ASP.NET's real format (strings, numbers, a date, object blobs). */
+function sessionBody(random: () => number, timeoutMinutes: number, compressed = false): Buffer {
+  return emulatedSessionBody(random, { timeoutMinutes, compressed });
 }
 
 function positiveInt(n: number, name: string): number {

@@ -1,0 +1,222 @@
+// --session-items: the item table (names, types, sizes; never values) of Set bodies and of
+// Get/GetExclusive 200 reply bodies, read while the body streams through the relay. The relay
+// feeds bodies to a BodySink from the same place it feeds --capture-bodies, so a body is read
+// once and never held: SessionBodyDecoder keeps a few KiB whatever the body's size.
+//
+// Nothing here may disturb relaying: the decoder never throws by design, and every call into it
+// is still wrapped, so the worst a bad body (or a bug) can do is put "not a session: why" on
+// the record. Values are skipped by their length and never copied; only names, type ids, class
+// names from the NRBF record header, and sizes reach the record.
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  DEFAULT_SESSION_BODY_LIMITS,
+  SessionBodyDecoder,
+  type SessionBodyLimits,
+  type SessionBodyResult,
+} from '../protocol/session-body.ts';
+import { BodyCapture } from './record-builder.ts';
+import type { SessionItemEntry, SessionItemsRecord } from './wire-types.ts';
+
+export type SessionItemsMode = 'off' | 'names' | 'hashed';
+
+/** Parses the option's value: `--session-items` alone means names, `=hashed` hashes them. */
+export function parseSessionItemsMode(value: string | boolean | undefined): SessionItemsMode {
+  if (value === undefined || value === false) return 'off';
+  if (value === true || value === '' || value === 'names') return 'names';
+  if (value === 'hashed') return 'hashed';
+  throw new RangeError(`--session-items takes no value or "hashed", got "${value}"`);
+}
+
+/** Items listed per record: the count and the totals still cover all of them. */
+export const MAX_ITEMS_PER_RECORD = 200;
+
+const LIMITS: SessionBodyLimits = { ...DEFAULT_SESSION_BODY_LIMITS, maxItems: MAX_ITEMS_PER_RECORD };
+
+/** Shared strings: the same few key and class names repeat on every record of a run. */
+class StringPool {
+  private readonly pool = new Map<string, string>();
+  constructor(private readonly max: number) {}
+  get(value: string, make: (v: string) => string = (v) => v): string {
+    let out = this.pool.get(value);
+    if (out === undefined) {
+      out = make(value);
+      if (this.pool.size >= this.max) this.pool.clear();
+      this.pool.set(value, out);
+    }
+    return out;
+  }
+}
+
+/**
+ * How keys are written on records. 'hashed': the first 8 characters of the base64url SHA-256
+ * of a random per-run salt and the name. Stable for the whole run (Set and Get of one key get
+ * the same hash, so sizes over time line up) but not across runs, and the salt is never written
+ * anywhere, so a capture cannot be checked against a list of likely names.
+ */
+export class SessionItemsDecoding {
+  private readonly salt = randomBytes(16);
+  private readonly names = new StringPool(4096);
+  private readonly classes = new StringPool(1024);
+
+  constructor(readonly mode: Exclude<SessionItemsMode, 'off'>) {}
+
+  keyOf(key: string | null): string | null {
+    if (key === null) return null;
+    if (this.mode === 'names') return this.names.get(key);
+    return this.names.get(key, (name) => createHash('sha256').update(this.salt).update(name, 'utf8').digest('base64url').slice(0, 8));
+  }
+
+  toRecord(result: SessionBodyResult): SessionItemsRecord {
+    if (!result.ok) return { ok: false, form: result.form, error: result.error, offset: result.offset };
+    const t = result.table;
+    const items: SessionItemEntry[] = t.items.map((item) => {
+      const entry: SessionItemEntry = { key: this.keyOf(item.key), typeId: item.typeId, type: item.type, size: item.size };
+      if (item.className !== undefined) entry.className = this.classes.get(item.className);
+      return entry;
+    });
+    return {
+      ok: true,
+      form: result.form === 'compressed' ? 'compressed' : 'plain',
+      keys: this.mode,
+      timeoutMinutes: t.timeoutMinutes,
+      itemCount: t.itemCount,
+      items,
+      valueBytes: t.valueBytes,
+      staticObjectCount: t.staticObjectCount,
+      decodedBytes: t.decodedBytes,
+    };
+  }
+}
+
+export function createSessionItemsDecoding(mode: SessionItemsMode): SessionItemsDecoding | null {
+  return mode === 'off' ? null : new SessionItemsDecoding(mode);
+}
+
+/** What the relay feeds a body to (BodyCapture alone satisfies it). */
+export interface BodySink {
+  add(chunk: Buffer): void;
+  applyTo(target: { body?: string; bodyTruncated?: boolean; sessionItems?: SessionItemsRecord }): void;
+}
+
+// ---- results that arrive after the record is finished (compressed bodies) ----------------
+
+interface PendingDecode {
+  settled: Promise<void>;
+  /** Called by the hand-off when it stops waiting: the record goes out without a late result. */
+  abandon(reason: string): void;
+}
+
+const pendingDecodes = new WeakMap<object, PendingDecode>();
+
+/** The decodes a finished record still waits for (none for plain bodies). */
+export function pendingDecodesOf(record: { request: object | null; reply: object | null }): PendingDecode[] | null {
+  const a = record.request ? pendingDecodes.get(record.request) : undefined;
+  const b = record.reply ? pendingDecodes.get(record.reply) : undefined;
+  if (a === undefined && b === undefined) return null;
+  return [a, b].filter((p): p is PendingDecode => p !== undefined);
+}
+
+function failed(error: string, offset: number, form: 'unknown' | 'plain' = 'unknown'): SessionItemsRecord {
+  return { ok: false, form, error, offset };
+}
+
+/** Feeds one body to the session decoder and, with --capture-bodies, to the capped capture. */
+export class SessionItemsSink implements BodySink {
+  private decoder: SessionBodyDecoder | null = new SessionBodyDecoder(LIMITS);
+  private seen = 0;
+  private result: SessionItemsRecord | undefined;
+  private late: Promise<void> | undefined;
+
+  constructor(
+    private readonly decoding: SessionItemsDecoding,
+    private readonly bodyLength: number,
+    private readonly capture: BodyCapture | null,
+  ) {}
+
+  add(chunk: Buffer): void {
+    this.capture?.add(chunk);
+    this.seen += chunk.length;
+    if (this.decoder === null) return;
+    try {
+      this.decoder.push(chunk);
+      if (this.seen >= this.bodyLength) this.bodyEnded();
+    } catch (error) {
+      this.fail(`the session decoder failed: ${(error as Error).message}`);
+    }
+  }
+
+  applyTo(target: { body?: string; bodyTruncated?: boolean; sessionItems?: SessionItemsRecord }): void {
+    this.capture?.applyTo(target);
+    if (this.result === undefined && this.late === undefined) {
+      // The exchange ended inside the body (a reset, a shutdown): what arrived is not a session.
+      this.fail(`the body was cut after ${this.seen} of ${this.bodyLength} bytes`);
+    }
+    if (this.result !== undefined) {
+      target.sessionItems = this.result;
+      return;
+    }
+    let abandoned = false;
+    const settled = this.late!.then(() => {
+      if (!abandoned && this.result !== undefined) target.sessionItems = this.result;
+      pendingDecodes.delete(target);
+    });
+    pendingDecodes.set(target, {
+      settled,
+      abandon: (reason) => {
+        abandoned = true;
+        target.sessionItems = failed(reason, 0);
+        pendingDecodes.delete(target);
+      },
+    });
+  }
+
+  private bodyEnded(): void {
+    const decoder = this.decoder!;
+    this.decoder = null;
+    const now = decoder.endSync();
+    if (now !== undefined) {
+      this.result = this.safeRecord(now);
+      return;
+    }
+    this.late = decoder.end().then(
+      (result) => {
+        this.result = this.safeRecord(result);
+      },
+      (error: Error) => {
+        this.result = failed(`the session decoder failed: ${error.message}`, 0);
+      },
+    );
+  }
+
+  private safeRecord(result: SessionBodyResult): SessionItemsRecord {
+    try {
+      return this.decoding.toRecord(result);
+    } catch (error) {
+      return failed(`the session decoder failed: ${(error as Error).message}`, 0);
+    }
+  }
+
+  private fail(reason: string): void {
+    const decoder = this.decoder;
+    this.decoder = null;
+    // Let a half-fed inflater finish and free its native handle; its result is not wanted.
+    if (decoder !== null) void decoder.end().catch(() => {});
+    this.result ??= failed(reason, this.seen);
+  }
+}
+
+/**
+ * The sink for one body, or null when neither --capture-bodies nor --session-items wants it.
+ * `isSession`: a Set's body, or the body of a 200 reply to Get / GetExclusive.
+ */
+export function bodySinkFor(
+  captureBodiesBytes: number,
+  decoding: SessionItemsDecoding | null | undefined,
+  bodyLength: number,
+  isSession: boolean,
+): BodySink | null {
+  if (bodyLength <= 0) return null;
+  const capture = captureBodiesBytes > 0 ? new BodyCapture(captureBodiesBytes) : null;
+  if (decoding && isSession) return new SessionItemsSink(decoding, bodyLength, capture);
+  return capture;
+}
