@@ -2,7 +2,7 @@
 // and reads back, with its custom fields. HAR allows custom fields in any object when their
 // names start with "_"; ours carry what HAR has no place for (operation, session, verdicts,
 // outcome) and the heads exactly as received, so `statescope open` can rebuild the records.
-import type { OutcomeCode, RequestKind, VersionState } from './wire-types.ts';
+import type { OutcomeCode, RequestKind, SessionItemsRecord, VersionState } from './wire-types.ts';
 
 export const HAR_VERSION = '1.2';
 
@@ -27,6 +27,8 @@ export interface HarRequest {
   _head?: string;
   /** No request was read on this connection (e.g. the upstream refused before it came). */
   _noRequest?: boolean;
+  /** --session-items: the Set body's item table (names, types, sizes; never values). */
+  _sessionItems?: SessionItemsRecord;
 }
 
 export interface HarResponse {
@@ -45,6 +47,8 @@ export interface HarResponse {
   _statusLineForm?: 'http' | 'microsoft';
   /** The head exactly as the upstream sent it (before any injection), latin1. */
   _head?: string;
+  /** --session-items: the Get/GetExclusive reply body's item table. */
+  _sessionItems?: SessionItemsRecord;
 }
 
 export interface HarEntry {

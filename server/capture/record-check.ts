@@ -2,6 +2,7 @@
 // the dashboard, stats and diagnoses rely on, so one damaged line is reported and skipped
 // instead of breaking the page later.
 import { REQUEST_KINDS } from '../protocol/index.ts';
+import { sessionItemsProblem } from './session-items-check.ts';
 import { OUTCOME_CODES, type ExchangeRecord } from './wire-types.ts';
 
 type Check = (v: unknown) => boolean;
@@ -13,6 +14,7 @@ const bool: Check = (v) => typeof v === 'boolean';
 const orNull = (c: Check): Check => (v) => v === null || c(v);
 const optional = (c: Check): Check => (v) => v === undefined || c(v);
 const oneOf = (values: readonly string[]): Check => (v) => typeof v === 'string' && values.includes(v);
+const sessionItems: Check = (v) => v === undefined || sessionItemsProblem(v) === null;
 const headers: Check = (v) => Array.isArray(v) && v.every((h) => Array.isArray(h) && h.length === 2 && str(h[0]) && str(h[1]));
 
 function firstProblem(value: Record<string, unknown>, shape: Record<string, Check>, prefix: string): string | null {
@@ -46,6 +48,7 @@ const REQUEST: Record<string, Check> = {
   bodySize: num,
   lockCookie: orNull(str),
   body: optional(str),
+  sessionItems,
 };
 
 const REPLY: Record<string, Check> = {
@@ -61,6 +64,7 @@ const REPLY: Record<string, Check> = {
   lockCookie: orNull(str),
   lockAgeSeconds: orNull(num),
   body: optional(str),
+  sessionItems,
 };
 
 /** null when `value` can be used as an ExchangeRecord, else what is wrong with it. */

@@ -1,5 +1,6 @@
 // Bounded store of the most recent records, by count and by (estimated) bytes. Oldest records
 // are evicted first and counted, so memory has a ceiling whatever the traffic or uptime.
+import { estimateSessionItemsBytes } from './session-items-capture.ts';
 import type { ExchangeRecord } from './wire-types.ts';
 
 /**
@@ -9,9 +10,9 @@ import type { ExchangeRecord } from './wire-types.ts';
 export function estimateRecordBytes(r: ExchangeRecord): number {
   let n = 400 + r.client.length + r.upstream.length + (r.error?.length ?? 0);
   const req = r.request;
-  if (req) n += req.head.length + 2 * req.target.length + (req.body?.length ?? 0);
+  if (req) n += req.head.length + 2 * req.target.length + (req.body?.length ?? 0) + estimateSessionItemsBytes(req.sessionItems);
   const rep = r.reply;
-  if (rep) n += rep.head.length + (rep.body?.length ?? 0);
+  if (rep) n += rep.head.length + (rep.body?.length ?? 0) + estimateSessionItemsBytes(rep.sessionItems);
   return n;
 }
 

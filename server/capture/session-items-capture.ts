@@ -220,3 +220,9 @@ export function bodySinkFor(
   if (decoding && isSession) return new SessionItemsSink(decoding, bodyLength, capture);
   return capture;
 }
+
+/** Heap bytes a stored table adds to its record (key and class strings are pooled, so shared). */
+export function estimateSessionItemsBytes(table: SessionItemsRecord | undefined): number {
+  if (table === undefined) return 0;
+  return table.ok ? 120 + 56 * table.items.length : 80 + table.error.length;
+}

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidFilterError, isFiltering, matcher, parseFilters } from '../capture/filters.ts';
 import { harEnvelope, toHarEntry } from '../capture/har-export.ts';
 import type { CaptureSource } from '../capture/source.ts';
+import { sessionItemsApi } from '../capture/session-items-report.ts';
 import { toSummary } from '../capture/summary.ts';
 import type { ExchangeFilters, ExchangeRecord, SnapshotResponse } from '../capture/wire-types.ts';
 import { parseCaptureBody, parseInjectionBody } from './control-input.ts';
@@ -44,6 +45,8 @@ export async function handleApi(
       return exportJsonl(source, res);
     case 'GET /api/export.har':
       return exportHar(source, res, filtersOf(url));
+    case 'GET /api/session-items':
+      return sendJson(res, 200, sessionItemsApi(source.records(Number.MAX_SAFE_INTEGER), url.searchParams));
   }
 
   const detail = /^\/api\/exchanges\/(\d{1,15})$/.exec(path);
@@ -65,6 +68,7 @@ const KNOWN_PATHS = new Set([
   '/api/clear',
   '/api/export.jsonl',
   '/api/export.har',
+  '/api/session-items',
 ]);
 
 function parseLimit(text: string | null): number {
