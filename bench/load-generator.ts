@@ -13,9 +13,9 @@ export interface LoadResult {
   errors: number;
 }
 
-function requestsFor(session: string): Buffer[] {
+function requestsFor(session: string, setBody?: Buffer): Buffer[] {
   const target = buildTarget('/LM/W3SVC/1/ROOT/Bench', 'Rwn2B76J1oVKzRkl+KpWkuKfxf+l/tgZNAeuLju3xIo=', session);
-  const body = Buffer.alloc(128, 0x41);
+  const body = setBody ?? Buffer.alloc(128, 0x41);
   const put = Buffer.concat([
     Buffer.from(`PUT ${target} HTTP/1.1\r\nHost: 127.0.0.1:42424\r\nContent-Length: ${body.length}\r\nTimeout: 20\r\nLockCookie: 0\r\nExtraFlags: 0\r\n\r\n`, 'latin1'),
     body,
@@ -35,6 +35,8 @@ export async function runLoad(options: {
   maxRequests?: number;
   maxSamples?: number;
   onProgress?: (requests: number) => void;
+  /** The Set body (default 128 bytes of 'A'; bench/session-items.ts sends a real serialized session). */
+  setBody?: Buffer;
 }): Promise<LoadResult> {
   const maxSamples = options.maxSamples ?? 200_000;
   const latencies = new Float64Array(maxSamples);
@@ -49,7 +51,7 @@ export async function runLoad(options: {
     new Promise<void>((resolve) => {
       const socket = net.connect({ host: '127.0.0.1', port: options.port });
       socket.setNoDelay(true);
-      const messages = requestsFor(`bench${index}`.padEnd(24, '0'));
+      const messages = requestsFor(`bench${index}`.padEnd(24, '0'), options.setBody);
       let step = 0;
       let sentAt = 0;
       const framer = new ResponseFramer({

@@ -2,6 +2,7 @@
 // finished, a plain record behind a held one waits for it, a decode slower than the limit lets
 // the record go marked "not decoded in time" (and the late result never changes it afterwards),
 // and a crowd behind a slow decode is bounded in count. Real zlib, real decoder.
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSessionItemsDecoding, SessionItemsSink } from '../../server/capture/session-items-capture.ts';
 import { SessionItemsHandoff } from '../../server/capture/session-items-handoff.ts';
@@ -22,6 +23,9 @@ function recordWithBody(id: number, body: Buffer): ExchangeRecord {
 
 const small = (compressed: boolean) =>
   serializeSession({ timeoutMinutes: 20, compressed, items: [['Basket', { type: 'String', value: 'x'.repeat(300) }]] });
+/** Compressed, and past the size inflated on the spot (WHOLE_COMPRESSED_MAX): it inflates off the main thread. */
+const streamed = () =>
+  serializeSession({ timeoutMinutes: 20, compressed: true, items: [['Basket', { type: 'String', value: randomBytes(24 * 1024).toString('base64') }]] });
 /** Inflates to ~16 MB of values: slow enough to outlast a 1 ms limit. */
 const big = () =>
   serializeSession({ timeoutMinutes: 20, compressed: true, items: Array.from({ length: 16 }, (_, i) => [`Blob${i}`, { type: 'Object', className: 'Big', assembly: 'A', bytes: 1_000_000 }] as const) });
@@ -36,8 +40,12 @@ describe('hand-off of records with compressed session bodies', () => {
     const out: ExchangeRecord[] = [];
     const handoff = new SessionItemsHandoff((r) => out.push(r));
     handoff.push(recordWithBody(1, small(false)));
-    expect(out.map((r) => r.id)).toEqual([1]); // plain: straight through
-    handoff.push(recordWithBody(2, small(true)));
+    handoff.push(recordWithBody(1.5, small(true)));
+    expect(out.map((r) => r.id)).toEqual([1, 1.5]); // plain, and small compressed: read on the spot
+    out.length = 0;
+    handoff.push(recordWithBody(1, small(false)));
+    expect(out.map((r) => r.id)).toEqual([1]);
+    handoff.push(recordWithBody(2, streamed()));
     handoff.push(recordWithBody(3, small(false)));
     handoff.push(makeRecord(4));
     expect(out.map((r) => r.id)).toEqual([1]);

@@ -102,6 +102,31 @@ describe('session item tables of live traffic', () => {
     expect(found.every((t) => t.ok && t.keys === 'hashed')).toBe(true);
   });
 
+  it('streams large sessions (plain and compressed, 3 MB) through the decoder and relays them byte for byte', async () => {
+    app = await startTestApp({ sessionItems: 'names' });
+    const client = createStateClient({ host: app.proxy.host, port: app.proxy.port });
+    const id = newSessionId();
+    for (const compressed of [false, true]) {
+      const body = serializeSession({
+        timeoutMinutes: 30,
+        compressed,
+        items: [['Report', { type: 'Object', className: 'Shop.Reports.SalesReport', assembly: 'Shop', bytes: 3_000_000 }], ['n', { type: 'Int32', value: 1 }]],
+      });
+      await client.set(id, body, { newItem: true });
+      const back = await client.get(id);
+      expect(back.body?.equals(body)).toBe(true);
+    }
+    await client.close();
+    const found = tables(await settled(app, 4)).map((t) => t.items);
+    expect(found).toHaveLength(4);
+    expect(found.map((t) => t.ok && t.form)).toEqual(['plain', 'plain', 'compressed', 'compressed']);
+    for (const t of found) {
+      if (!t.ok) continue;
+      expect(t.items.map((i) => [i.key, i.className ?? i.type])).toEqual([['Report', 'Shop.Reports.SalesReport'], ['n', 'Int32']]);
+      expect(t.items[0]!.size).toBeGreaterThan(3_000_000);
+    }
+  });
+
   it('reports a body that is not a session and relays it byte for byte', async () => {
     app = await startTestApp({ sessionItems: 'names' });
     const client = createStateClient({ host: app.proxy.host, port: app.proxy.port });
