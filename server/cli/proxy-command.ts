@@ -115,7 +115,9 @@ Examples:
   statescope --listen 0.0.0.0:42425 --upstream 10.0.0.5:42424 --no-dashboard --log-exchanges --log capture.jsonl
                                                       headless, for a web farm (the proxy port has no authentication:
                                                       expose it only to your web servers)
-  statescope --no-embedded-version-header             watch the version error happen (then: statescope load)`,
+  statescope --no-embedded-version-header             watch the version error happen (then: statescope load)
+  statescope --upstream 10.0.0.5:42424 --session-items=hashed
+                                                      show each session's item names (hashed), types and sizes; never values`,
     )
     .action(async (opts: ProxyCommandOptions) => {
       await runProxy(opts);
