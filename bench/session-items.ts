@@ -53,10 +53,16 @@ interface CpuReply {
 }
 
 interface Tally {
-  cpuMicros: number;
-  requests: number;
-  seconds: number;
+  /** CPU seconds per 100k requests of each round. */
+  per100k: number[];
+  rates: number[];
 }
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 
 const load = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
 
@@ -75,7 +81,9 @@ async function main(): Promise<void> {
   };
   const rows: string[] = [];
   for (const [form, body] of Object.entries(bodies)) {
-    const tallies = { off: { cpuMicros: 0, requests: 0, seconds: 0 }, on: { cpuMicros: 0, requests: 0, seconds: 0 } } as Record<'off' | 'on', Tally>;
+    const tallies: Record<'off' | 'on', Tally> = { off: { per100k: [], rates: [] }, on: { per100k: [], rates: [] } };
+    /** on / off of each round: the two ran back to back, so they shared the machine's mood. */
+    const ratios: number[] = [];
     for (const relay of Object.values(relays)) await runLoad({ port: relay.port, connections: CONNECTIONS, seconds: 0.5, setBody: body }); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
       const order: ('off' | 'on')[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
@@ -86,21 +94,19 @@ async function main(): Promise<void> {
         const after = await relay.ask<CpuReply>('cpu');
         if (r.errors > 0) throw new Error(`${name}: ${r.errors} errors`);
         if (name === 'on' && (after.decoded === 0 || !after.decodedOk)) throw new Error(`${form} bodies were not decoded`);
-        const t = tallies[name];
-        t.cpuMicros += after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
-        t.requests += r.requests;
-        t.seconds += r.seconds;
         const per100k = ((after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6 / r.requests) * 1e5;
+        tallies[name].per100k.push(per100k);
+        tallies[name].rates.push(r.requests / r.seconds);
         console.log(`  ${form.padEnd(10)} round ${round + 1} ${name.padEnd(3)}: ${per100k.toFixed(2)} CPU s / 100k requests, ${(r.requests / r.seconds).toFixed(0)} req/s (load ${load()})`);
       }
+      ratios.push(tallies.on.per100k.at(-1)! / tallies.off.per100k.at(-1)!);
     }
-    const per = (t: Tally) => (t.cpuMicros / 1e6 / t.requests) * 1e5;
-    const rate = (t: Tally) => t.requests / t.seconds;
     rows.push(
-      `| ${form} (${body.length} B Set body) | ${per(tallies.off).toFixed(2)} | ${per(tallies.on).toFixed(2)} | ${((per(tallies.on) / per(tallies.off) - 1) * 100).toFixed(1)}% | ${rate(tallies.off).toFixed(0)} / ${rate(tallies.on).toFixed(0)} | ${load()} |`,
+      `| ${form} (${body.length} B Set body) | ${median(tallies.off.per100k).toFixed(2)} | ${median(tallies.on.per100k).toFixed(2)} | ${((median(ratios) - 1) * 100).toFixed(1)}% (rounds ${ratios.map((x) => `${((x - 1) * 100).toFixed(0)}%`).join(' ')}) | ${median(tallies.off.rates).toFixed(0)} / ${median(tallies.on.rates).toFixed(0)} | ${load()} |`,
     );
   }
-  console.log('\n| session bodies | relay CPU s / 100k requests, off | with --session-items | extra | req/s off / on | load average |');
+  console.log('\nMedians over the rounds; "extra" is the median of each round pair\'s on/off ratio.');
+  console.log('| session bodies | relay CPU s / 100k requests, off | with --session-items | extra | req/s off / on | load average |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
   for (const c of [server, relays.off, relays.on]) c.process.kill();

@@ -14,6 +14,7 @@ import {
   type SessionBodyLimits,
   type SessionBodyResult,
 } from '../protocol/session-body.ts';
+import type { SessionItemInfo } from '../protocol/session-items.ts';
 import { decodeWholeSessionBody } from '../protocol/session-items-whole.ts';
 import { BodyCapture } from './record-builder.ts';
 import type { SessionItemEntry, SessionItemsRecord } from './wire-types.ts';
@@ -27,6 +28,13 @@ export function parseSessionItemsMode(value: string | boolean | undefined): Sess
   if (value === 'hashed') return 'hashed';
   throw new RangeError(`--session-items takes no value or "hashed", got "${value}"`);
 }
+
+/** Keys whose entries are shared between records before the table starts afresh. */
+const MAX_SHARED_KEYS = 4096;
+/** Recent (type, class, size) variants shared per key. */
+const VARIANTS_PER_KEY = 8;
+/** The null key's slot in the shared entries (a real key "\\0" shares it; entries still match on the key). */
+const NULL_KEY_SLOT = '\u0000';
 
 /** Items listed per record: the count and the totals still cover all of them. */
 export const MAX_ITEMS_PER_RECORD = 200;
@@ -58,6 +66,7 @@ export class SessionItemsDecoding {
   private readonly salt = randomBytes(16);
   private readonly names = new StringPool(4096);
   private readonly classes = new StringPool(1024);
+  private readonly entries = new Map<string, SessionItemEntry[]>();
 
   constructor(readonly mode: Exclude<SessionItemsMode, 'off'>) {}
 
@@ -69,18 +78,41 @@ export class SessionItemsDecoding {
 
   private readonly hash = (name: string): string => createHash('sha256').update(this.salt).update(name, 'utf8').digest('base64url').slice(0, 8);
 
+  /**
+   * One shared, frozen entry per (key, type, class, size): stored records hold 100,000s of
+   * tables, and the same items recur in every session (an Int32 "UserId" is always 5 bytes),
+   * so sharing keeps the store's memory and the collector's work near what it was without.
+   */
+  private entryOf(item: SessionItemInfo): SessionItemEntry {
+    const key = this.keyOf(item.key);
+    const className = item.className === undefined ? undefined : this.classes.get(item.className);
+    // Per key, the few recent variants (sizes change; types and classes rarely): a short scan of
+    // pooled strings by identity, cheaper than building a composite map key per item.
+    const slot = key ?? NULL_KEY_SLOT;
+    let variants = this.entries.get(slot);
+    if (variants === undefined) {
+      if (this.entries.size >= MAX_SHARED_KEYS) this.entries.clear();
+      variants = [];
+      this.entries.set(slot, variants);
+    }
+    for (const v of variants) {
+      if (v.size === item.size && v.typeId === item.typeId && v.className === className && v.key === key) return v;
+    }
+    const fresh: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
+    if (className !== undefined) fresh.className = className;
+    const entry = Object.freeze(fresh);
+    if (variants.length >= VARIANTS_PER_KEY) variants.shift();
+    variants.push(entry);
+    return entry;
+  }
+
   toRecord(result: SessionBodyResult): SessionItemsRecord {
     if (!result.ok) return { ok: false, form: result.form, error: result.error, offset: result.offset };
     const t = result.table;
     // A loop, not .map(callback): this runs per body on the relay's thread, and the TypeScript
     // loader makes every closure creation cost a property definition.
     const items: SessionItemEntry[] = new Array(t.items.length);
-    for (let i = 0; i < t.items.length; i++) {
-      const item = t.items[i]!;
-      const entry: SessionItemEntry = { key: this.keyOf(item.key), typeId: item.typeId, type: item.type, size: item.size };
-      if (item.className !== undefined) entry.className = this.classes.get(item.className);
-      items[i] = entry;
-    }
+    for (let i = 0; i < t.items.length; i++) items[i] = this.entryOf(t.items[i]!);
     return {
       ok: true,
       form: result.form === 'compressed' ? 'compressed' : 'plain',
@@ -260,5 +292,6 @@ export function bodySinkFor(
 /** Heap bytes a stored table adds to its record (key and class strings are pooled, so shared). */
 export function estimateSessionItemsBytes(table: SessionItemsRecord | undefined): number {
   if (table === undefined) return 0;
-  return table.ok ? 120 + 56 * table.items.length : 80 + table.error.length;
+  // The table and its list; the entries themselves are mostly shared (entryOf).
+  return table.ok ? 120 + 16 * table.items.length : 80 + table.error.length;
 }
