@@ -31,9 +31,11 @@ export function parseSessionItemsMode(value: string | boolean | undefined): Sess
 
 /** Keys whose entries are shared between records before the table starts afresh. */
 const MAX_SHARED_KEYS = 4096;
-/** Recent (type, class, size) variants shared per key. */
+/** Table shapes (sizes and counts) whose tables are shared between records before starting afresh. */
+const MAX_SHARED_TABLES = 4096;
+/** Recent (type, class, size) variants shared per key, and recent tables per shape. */
 const VARIANTS_PER_KEY = 8;
-/** The null key's slot in the shared entries (a real key "\\0" shares it; entries still match on the key). */
+/** The null key's slot in the shared entries (a real key of one NUL character shares it; entries still match on the key). */
 const NULL_KEY_SLOT = '\u0000';
 
 /** Items listed per record: the count and the totals still cover all of them. */
@@ -67,6 +69,8 @@ export class SessionItemsDecoding {
   private readonly names = new StringPool(4096);
   private readonly classes = new StringPool(1024);
   private readonly entries = new Map<string, SessionItemEntry[]>();
+  private readonly tables = new Map<string, (SessionItemsRecord & { ok: true })[]>();
+  private readonly scratch: SessionItemEntry[] = [];
 
   constructor(readonly mode: Exclude<SessionItemsMode, 'off'>) {}
 
@@ -111,20 +115,44 @@ export class SessionItemsDecoding {
     const t = result.table;
     // A loop, not .map(callback): this runs per body on the relay's thread, and the TypeScript
     // loader makes every closure creation cost a property definition.
-    const items: SessionItemEntry[] = new Array(t.items.length);
+    const items = this.scratch;
+    items.length = t.items.length;
     for (let i = 0; i < t.items.length; i++) items[i] = this.entryOf(t.items[i]!);
-    return {
+    const form = result.form === 'compressed' ? 'compressed' : 'plain';
+    // The same session read twice (its Set, then the next page's Get) has the same table: share
+    // one frozen table, so a stored record adds no objects of its own for it (the collector's
+    // work on the store is most of what --session-items costs the relay).
+    const id = `${form}|${t.timeoutMinutes}|${t.itemCount}|${t.valueBytes}|${t.staticObjectCount}|${t.decodedBytes}`;
+    let bucket = this.tables.get(id);
+    if (bucket !== undefined) {
+      for (const table of bucket) if (sameEntries(table.items, items)) return table;
+    } else {
+      if (this.tables.size >= MAX_SHARED_TABLES) this.tables.clear();
+      bucket = [];
+      this.tables.set(id, bucket);
+    }
+    const table: SessionItemsRecord & { ok: true } = Object.freeze({
       ok: true,
-      form: result.form === 'compressed' ? 'compressed' : 'plain',
+      form,
       keys: this.mode,
       timeoutMinutes: t.timeoutMinutes,
       itemCount: t.itemCount,
-      items,
+      items: Object.freeze(items.slice()) as SessionItemEntry[],
       valueBytes: t.valueBytes,
       staticObjectCount: t.staticObjectCount,
       decodedBytes: t.decodedBytes,
-    };
+    });
+    if (bucket.length >= VARIANTS_PER_KEY) bucket.shift();
+    bucket.push(table);
+    return table;
   }
+}
+
+/** Same entries in the same order (entries are shared, so identity is equality). */
+function sameEntries(a: readonly SessionItemEntry[], b: readonly SessionItemEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function createSessionItemsDecoding(mode: SessionItemsMode): SessionItemsDecoding | null {
@@ -292,6 +320,7 @@ export function bodySinkFor(
 /** Heap bytes a stored table adds to its record (key and class strings are pooled, so shared). */
 export function estimateSessionItemsBytes(table: SessionItemsRecord | undefined): number {
   if (table === undefined) return 0;
-  // The table and its list; the entries themselves are mostly shared (entryOf).
+  // Tables and their entries are mostly shared between records (toRecord); this counts them
+  // as if they were not, so the store's byte ceiling errs on the safe side.
   return table.ok ? 120 + 16 * table.items.length : 80 + table.error.length;
 }

@@ -71,6 +71,18 @@ describe('whole bodies decode as SessionBodyDecoder does, plain or compressed', 
     }
   });
 
+  it('a compressed body corrupted at every byte reads as the streaming decoder reads it, or is left to it', async () => {
+    const body = serializeSession({ timeoutMinutes: 20, compressed: true, items: [['a', { type: 'String', value: 'hello' }], ['o', { type: 'Object', className: 'A.B', assembly: 'A', bytes: 30 }]] });
+    for (let at = 0; at < body.length; at++) {
+      for (const value of [0x00, 0xff, body[at]! ^ 0x01, body[at]! ^ 0x80]) {
+        const corrupt = Buffer.from(body);
+        corrupt[at] = value;
+        const whole = decodeWholeSessionBody(corrupt);
+        if (whole !== undefined) expect(whole, `byte ${at} = ${value}`).toEqual(await decodeSessionBody(corrupt));
+      }
+    }
+  });
+
   it('plain bodies of every length, including too short to sniff', async () => {
     const body = BODIES[3]![1];
     for (let length = 0; length <= body.length; length++) {
