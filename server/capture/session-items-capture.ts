@@ -31,9 +31,9 @@ export function parseSessionItemsMode(value: string | boolean | undefined): Sess
 
 /** Keys whose entries are shared between records before the table starts afresh. */
 const MAX_SHARED_KEYS = 4096;
-/** Table shapes (sizes and counts) whose tables are shared between records before starting afresh. */
+/** Serialized sizes whose latest table is kept for sharing before starting afresh. */
 const MAX_SHARED_TABLES = 4096;
-/** Recent (type, class, size) variants shared per key, and recent tables per shape. */
+/** Recent (type, class, size) variants shared per key. */
 const VARIANTS_PER_KEY = 8;
 /** The null key's slot in the shared entries (a real key of one NUL character shares it; entries still match on the key). */
 const NULL_KEY_SLOT = '\u0000';
@@ -69,7 +69,8 @@ export class SessionItemsDecoding {
   private readonly names = new StringPool(4096);
   private readonly classes = new StringPool(1024);
   private readonly entries = new Map<string, SessionItemEntry[]>();
-  private readonly tables = new Map<string, (SessionItemsRecord & { ok: true })[]>();
+  /** The latest table of each serialized size: a number key, and one comparison, per body. */
+  private readonly tables = new Map<number, SessionItemsRecord & { ok: true }>();
   private readonly scratch: SessionItemEntry[] = [];
 
   constructor(readonly mode: Exclude<SessionItemsMode, 'off'>) {}
@@ -83,7 +84,7 @@ export class SessionItemsDecoding {
   private readonly hash = (name: string): string => createHash('sha256').update(this.salt).update(name, 'utf8').digest('base64url').slice(0, 8);
 
   /**
-   * One shared, frozen entry per (key, type, class, size): stored records hold 100,000s of
+   * One shared entry per (key, type, class, size), never changed: stored records hold 100,000s of
    * tables, and the same items recur in every session (an Int32 "UserId" is always 5 bytes),
    * so sharing keeps the store's memory and the collector's work near what it was without.
    */
@@ -104,7 +105,7 @@ export class SessionItemsDecoding {
     }
     const fresh: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
     if (className !== undefined) fresh.className = className;
-    const entry = Object.freeze(fresh);
+    const entry = fresh;
     if (variants.length >= VARIANTS_PER_KEY) variants.shift();
     variants.push(entry);
     return entry;
@@ -120,30 +121,33 @@ export class SessionItemsDecoding {
     for (let i = 0; i < t.items.length; i++) items[i] = this.entryOf(t.items[i]!);
     const form = result.form === 'compressed' ? 'compressed' : 'plain';
     // The same session read twice (its Set, then the next page's Get) has the same table: share
-    // one frozen table, so a stored record adds no objects of its own for it (the collector's
-    // work on the store is most of what --session-items costs the relay).
-    const id = `${form}|${t.timeoutMinutes}|${t.itemCount}|${t.valueBytes}|${t.staticObjectCount}|${t.decodedBytes}`;
-    let bucket = this.tables.get(id);
-    if (bucket !== undefined) {
-      for (const table of bucket) if (sameEntries(table.items, items)) return table;
-    } else {
-      if (this.tables.size >= MAX_SHARED_TABLES) this.tables.clear();
-      bucket = [];
-      this.tables.set(id, bucket);
+    // it, so a stored record adds no objects of its own for it (the collector's work on the
+    // store is much of what --session-items costs the relay). Shared tables are never changed.
+    const shape = this.tables.get(t.decodedBytes);
+    if (
+      shape !== undefined &&
+      shape.form === form &&
+      shape.timeoutMinutes === t.timeoutMinutes &&
+      shape.itemCount === t.itemCount &&
+      shape.valueBytes === t.valueBytes &&
+      shape.staticObjectCount === t.staticObjectCount &&
+      sameEntries(shape.items, items)
+    ) {
+      return shape;
     }
-    const table: SessionItemsRecord & { ok: true } = Object.freeze({
+    const table: SessionItemsRecord & { ok: true } = {
       ok: true,
       form,
       keys: this.mode,
       timeoutMinutes: t.timeoutMinutes,
       itemCount: t.itemCount,
-      items: Object.freeze(items.slice()) as SessionItemEntry[],
+      items: items.slice(),
       valueBytes: t.valueBytes,
       staticObjectCount: t.staticObjectCount,
       decodedBytes: t.decodedBytes,
-    });
-    if (bucket.length >= VARIANTS_PER_KEY) bucket.shift();
-    bucket.push(table);
+    };
+    if (this.tables.size >= MAX_SHARED_TABLES) this.tables.clear();
+    this.tables.set(t.decodedBytes, table);
     return table;
   }
 }

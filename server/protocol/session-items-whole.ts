@@ -6,7 +6,7 @@
 // the relay half its CPU again or a few percent. Bodies too large to hold are still streamed.
 // test/session-items/whole-body-reader-matches-streaming.test.ts holds the two readers to the
 // same results on every vector, every cut and every corrupted byte.
-import { inflateSync } from 'fflate';
+import zlib from 'node:zlib';
 import { looksPlain, type SessionBodyResult } from './session-body.ts';
 import {
   DEFAULT_SESSION_ITEMS_LIMITS,
@@ -184,42 +184,30 @@ class WholeBodyReader {
   }
 }
 
-/** Compressed bodies inflated on the spot up to this size; larger ones stream (zlib, off the main thread). */
+/** Compressed bodies inflated on the spot up to this size; larger ones stream (off the main thread). */
 export const WHOLE_COMPRESSED_MAX = 16 * 1024;
 /** Most a compressed body may inflate to on the spot (well under a millisecond). */
 export const WHOLE_INFLATED_MAX = 256 * 1024;
 
 /**
- * Where small compressed bodies are inflated, reused for every one: the relay's thread runs one
- * at a time, and nothing read from it outlives the call (keys and class names are copied out).
- * One byte more than the limit, so an output that fills it is known to be too large.
- */
-let inflateBuffer: Uint8Array | null = null;
-
-/**
  * A whole body, plain or compressed, as SessionBodyDecoder would read it; undefined when it
- * should be streamed instead: a compressed body too large to inflate on the spot, or one that
- * does not inflate to a session (rare; the streaming decoder then gives its exact error).
- *
- * Small compressed bodies go through fflate into the one reused buffer rather than through
- * zlib.inflateRawSync, which builds a zlib stream, a native handle and its deferred close for
- * every call: measured at the relay, that tripled the cost of --session-items on compressed
- * sessions.
+ * should be streamed instead: a compressed body too large to inflate on the spot, or one zlib
+ * rejects (rare; the streaming decoder then gives its exact error and offset).
  */
 export function decodeWholeSessionBody(body: Buffer, limits: SessionItemsLimits = DEFAULT_SESSION_ITEMS_LIMITS): SessionBodyResult | undefined {
   if (body.length === 0) return { ok: false, error: 'the body is empty', offset: 0, form: 'empty' };
-  if (body.length < 6 || looksPlain(body)) return { ...readWholeSessionItems(body, limits), form: 'plain' };
+  if (body.length < 6 || looksPlain(body)) return withForm(readWholeSessionItems(body, limits), 'plain');
   if (body.length > WHOLE_COMPRESSED_MAX) return undefined;
-  inflateBuffer ??= new Uint8Array(WHOLE_INFLATED_MAX + 1);
-  let inflated: Uint8Array;
+  let inflated: Buffer;
   try {
-    inflated = inflateSync(body, { out: inflateBuffer });
+    inflated = zlib.inflateRawSync(body, { maxOutputLength: WHOLE_INFLATED_MAX });
   } catch {
     return undefined;
   }
-  if (inflated.length > WHOLE_INFLATED_MAX) return undefined;
-  const result = readWholeSessionItems(Buffer.from(inflated.buffer, inflated.byteOffset, inflated.length), limits);
-  // fflate accepts some damaged streams that zlib refuses ("invalid distances set"); what a
-  // damaged body is gets zlib's word, as ASP.NET's own inflater would have it, so failures stream.
-  return result.ok ? { ...result, form: 'compressed' } : undefined;
+  return withForm(readWholeSessionItems(inflated, limits), 'compressed');
+}
+
+function withForm(result: SessionItemsResult, form: 'plain' | 'compressed'): SessionBodyResult {
+  (result as SessionBodyResult).form = form;
+  return result as SessionBodyResult;
 }
