@@ -16,7 +16,8 @@ export function SessionItemsOverTime({ sessionId }: { sessionId: string }) {
 
   return (
     <section aria-label="Session items over time" className="items-over-time">
-      <h3>Session items over time</h3>
+      {/* Not a heading: the session panel's one heading names the session (specs and screen readers rely on it). */}
+      <p className="items-title">Session items over time</p>
       {error && <p className="banner error">{error}</p>}
       {current === null || current.points.length === 0 ? (
         <p className="muted small">No item tables for this session (start statescope with --session-items to read them).</p>
