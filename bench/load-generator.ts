@@ -13,16 +13,18 @@ export interface LoadResult {
   errors: number;
 }
 
-function requestsFor(session: string): Buffer[] {
+/** [put, get, head] for one session; with several Set bodies, one put per body (sent in turn). */
+function requestsFor(session: string, setBodies?: readonly Buffer[]): { puts: Buffer[]; messages: Buffer[] } {
   const target = buildTarget('/LM/W3SVC/1/ROOT/Bench', 'Rwn2B76J1oVKzRkl+KpWkuKfxf+l/tgZNAeuLju3xIo=', session);
-  const body = Buffer.alloc(128, 0x41);
-  const put = Buffer.concat([
-    Buffer.from(`PUT ${target} HTTP/1.1\r\nHost: 127.0.0.1:42424\r\nContent-Length: ${body.length}\r\nTimeout: 20\r\nLockCookie: 0\r\nExtraFlags: 0\r\n\r\n`, 'latin1'),
-    body,
-  ]);
+  const puts = (setBodies ?? [Buffer.alloc(128, 0x41)]).map((body) =>
+    Buffer.concat([
+      Buffer.from(`PUT ${target} HTTP/1.1\r\nHost: 127.0.0.1:42424\r\nContent-Length: ${body.length}\r\nTimeout: 20\r\nLockCookie: 0\r\nExtraFlags: 0\r\n\r\n`, 'latin1'),
+      body,
+    ]),
+  );
   const get = Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:42424\r\n\r\n`, 'latin1');
   const head = Buffer.from(`HEAD ${target} HTTP/1.1\r\nHost: 127.0.0.1:42424\r\n\r\n`, 'latin1');
-  return [put, get, head];
+  return { puts, messages: [puts[0]!, get, head] };
 }
 
 const VERBS = ['PUT', 'GET', 'HEAD'];
@@ -35,6 +37,8 @@ export async function runLoad(options: {
   maxRequests?: number;
   maxSamples?: number;
   onProgress?: (requests: number) => void;
+  /** Set bodies, shared out between the connections and sent in turn (default one of 128 bytes of 'A'; bench/session-items.ts sends real serialized sessions). */
+  setBodies?: readonly Buffer[];
 }): Promise<LoadResult> {
   const maxSamples = options.maxSamples ?? 200_000;
   const latencies = new Float64Array(maxSamples);
@@ -49,7 +53,10 @@ export async function runLoad(options: {
     new Promise<void>((resolve) => {
       const socket = net.connect({ host: '127.0.0.1', port: options.port });
       socket.setNoDelay(true);
-      const messages = requestsFor(`bench${index}`.padEnd(24, '0'));
+      // Each connection (one session) takes its own share of the Set bodies.
+      const mine = options.setBodies?.filter((_, k) => k % options.connections === index);
+      const { puts, messages } = requestsFor(`bench${index}`.padEnd(24, '0'), mine?.length ? mine : undefined);
+      let cycle = 0;
       let step = 0;
       let sentAt = 0;
       const framer = new ResponseFramer({
@@ -77,7 +84,7 @@ export async function runLoad(options: {
         const i = step++ % messages.length;
         framer.expectReplyTo(VERBS[i]!);
         sentAt = performance.now();
-        socket.write(messages[i]!);
+        socket.write(i === 0 && puts.length > 1 ? puts[cycle++ % puts.length]! : messages[i]!);
       };
       socket.on('connect', next);
       socket.on('data', (chunk: Buffer) => framer.push(chunk));

@@ -91,6 +91,7 @@ function harRequest(record: ExchangeRecord): HarRequest {
     out.postData = { mimeType: OCTETS, text: req.body, _encoding: 'base64' };
     if (req.bodyTruncated) out.postData._bodyTruncated = true;
   }
+  if (req.sessionItems !== undefined) out._sessionItems = req.sessionItems;
   return out;
 }
 
@@ -130,6 +131,7 @@ function harResponse(record: ExchangeRecord): HarResponse {
     out.content.encoding = 'base64';
     if (rep.bodyTruncated) out.content._bodyTruncated = true;
   }
+  if (rep.sessionItems !== undefined) out._sessionItems = rep.sessionItems;
   return out;
 }
 

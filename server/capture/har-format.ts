@@ -2,7 +2,7 @@
 // and reads back, with its custom fields. HAR allows custom fields in any object when their
 // names start with "_"; ours carry what HAR has no place for (operation, session, verdicts,
 // outcome) and the heads exactly as received, so `statescope open` can rebuild the records.
-import type { OutcomeCode, RequestKind, VersionState } from './wire-types.ts';
+import type { OutcomeCode, RequestKind, SessionItemsRecord, VersionState } from './wire-types.ts';
 
 export const HAR_VERSION = '1.2';
 
@@ -29,6 +29,8 @@ export interface HarRequest {
   _noRequest?: boolean;
   /** Digest of a Set's body (never the bytes), for the redundant-writes diagnosis. */
   _bodyDigest?: string;
+  /** --session-items: the Set body's item table (names, types, sizes; never values). */
+  _sessionItems?: SessionItemsRecord;
 }
 
 export interface HarResponse {
@@ -49,6 +51,8 @@ export interface HarResponse {
   _head?: string;
   /** Digest of a Get/GetExclusive reply's body (never the bytes), for the redundant-writes diagnosis. */
   _bodyDigest?: string;
+  /** --session-items: the Get/GetExclusive reply body's item table. */
+  _sessionItems?: SessionItemsRecord;
 }
 
 export interface HarEntry {

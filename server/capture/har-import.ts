@@ -12,7 +12,15 @@ import {
   type ResponseHead,
 } from '../protocol/index.ts';
 import { buildReplyRecord, buildRequestRecord } from './record-builder.ts';
-import { OUTCOME_CODES, type ExchangeRecord, type OutcomeCode, type ReplyRecord, type RequestRecord } from './wire-types.ts';
+import { cleanSessionItems, sessionItemsProblem } from './session-items-check.ts';
+import {
+  OUTCOME_CODES,
+  type ExchangeRecord,
+  type OutcomeCode,
+  type ReplyRecord,
+  type RequestRecord,
+  type SessionItemsRecord,
+} from './wire-types.ts';
 
 type Json = Record<string, unknown>;
 
@@ -27,6 +35,14 @@ function field<T>(obj: Json, key: string, check: (v: unknown) => v is T, what: s
 }
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** `_sessionItems` of a request or response, checked (a bad one names the entry as damaged). */
+function sessionItemsOf(obj: Json, what: string): SessionItemsRecord | undefined {
+  if (obj._sessionItems === undefined) return undefined;
+  const problem = sessionItemsProblem(obj._sessionItems);
+  if (problem) throw new HarEntryError(`${what}._sessionItems ${problem}`);
+  return cleanSessionItems(obj._sessionItems as SessionItemsRecord);
+}
 
 /** The entries of a parsed HAR document, or null when it is not one. */
 export function harEntries(doc: unknown): unknown[] | null {
@@ -102,6 +118,8 @@ function requestFrom(request: Json, url: string): RequestRecord {
     if (postData._bodyTruncated === true) record.bodyTruncated = true;
     else if (postData._encoding === 'base64') record.bodyTruncated = false;
   }
+  const items = sessionItemsOf(request, 'request');
+  if (items) record.sessionItems = items;
   return record;
 }
 
@@ -138,6 +156,8 @@ function replyFrom(response: Json, injected: boolean): ReplyRecord {
     record.body = content.encoding === 'base64' ? content.text : Buffer.from(content.text, 'utf8').toString('base64');
     record.bodyTruncated = content._bodyTruncated === true;
   }
+  const items = sessionItemsOf(response, 'response');
+  if (items) record.sessionItems = items;
   return record;
 }
 

@@ -18,6 +18,7 @@ export interface LiveCaptureOptions {
   version: string;
   injection: InjectionRule;
   captureBodiesBytes: number;
+  sessionItems?: 'off' | 'names' | 'hashed';
   limits: StoreLimits;
   /** How often batches go out to subscribers. */
   batchMs?: number;
@@ -122,6 +123,7 @@ export class LiveCapture implements CaptureSource {
       injection: { ...this.injection },
       capturePaused: this.paused,
       captureBodiesBytes: this.options.captureBodiesBytes,
+      sessionItems: this.options.sessionItems ?? 'off',
       readOnly: false,
       version: this.options.version,
       startedAt: this.startedAt,

@@ -190,19 +190,3 @@ export class BodyCapture {
 /** 96 bits of SHA-1, in Base64: plenty to tell two bodies of one session apart. */
 const DIGEST_CHARS = 16;
 
-/**
- * What to collect of a request body: a capped prefix with --capture-bodies, and a digest of a
- * Set's body (the item being written). Null when nothing is needed.
- */
-export function requestBodyCapture(request: RequestRecord, limit: number): BodyCapture | null {
-  if (request.bodySize <= 0) return null;
-  const digest = request.kind === 'Set';
-  return limit > 0 || digest ? new BodyCapture(limit, digest) : null;
-}
-
-/** The same for a reply: the digest of the item a Get/GetExclusive returned. */
-export function replyBodyCapture(request: RequestRecord | null, bodyLength: number, limit: number): BodyCapture | null {
-  if (bodyLength <= 0) return null;
-  const digest = request !== null && (request.kind === 'Get' || request.kind === 'GetExclusive');
-  return limit > 0 || digest ? new BodyCapture(limit, digest) : null;
-}

@@ -6,7 +6,8 @@
 // blank page. Fields statescope does not know are dropped (and counted by the caller), so what
 // the store keeps is exactly what it accounts for.
 import { REQUEST_KINDS } from '../protocol/index.ts';
-import { OUTCOME_CODES, type ExchangeRecord, type ReplyRecord, type RequestRecord, type WireHeader } from './wire-types.ts';
+import { cleanSessionItems, sessionItemsProblem } from './session-items-check.ts';
+import { OUTCOME_CODES, type ExchangeRecord, type ReplyRecord, type RequestRecord, type SessionItemsRecord, type WireHeader } from './wire-types.ts';
 
 /** Latest instant a JavaScript Date can hold (year 275760): later would not even print. */
 export const MAX_EPOCH_MS = 8.64e15;
@@ -22,7 +23,7 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const RECORD_KEYS = new Set(['id', 'connectionId', 'client', 'upstream', 'startedAt', 'firstByteMs', 'latencyMs', 'request', 'reply', 'outcome', 'error']);
-const REQUEST_KEYS = new Set(['verb', 'kind', 'target', 'appId', 'appHash', 'sessionId', 'headers', 'head', 'bodySize', 'lockCookie', 'body', 'bodyTruncated', 'bodyDigest']);
+const REQUEST_KEYS = new Set(['verb', 'kind', 'target', 'appId', 'appHash', 'sessionId', 'headers', 'head', 'bodySize', 'lockCookie', 'body', 'bodyTruncated', 'bodyDigest', 'sessionItems']);
 const REPLY_KEYS = new Set([
   'protocol',
   'status',
@@ -40,6 +41,7 @@ const REPLY_KEYS = new Set([
   'body',
   'bodyTruncated',
   'bodyDigest',
+  'sessionItems',
 ]);
 const VERSION_KEYS = new Set(['present', 'value', 'major']);
 
@@ -127,6 +129,15 @@ function bodyDigest(obj: Json, path: string): string | undefined {
   return digest;
 }
 
+/** An item table (--session-items), rebuilt from its own fields so a file carries nothing else. */
+function sessionItems(obj: Json, path: string): SessionItemsRecord | undefined {
+  const v = obj.sessionItems;
+  if (v === undefined) return undefined;
+  const problem = sessionItemsProblem(v);
+  if (problem !== null) fail(`${path}sessionItems`, problem);
+  return cleanSessionItems(v as SessionItemsRecord);
+}
+
 function unknownKeys(obj: Json, known: Set<string>, path: string, out: Set<string>): void {
   for (const key of Object.keys(obj)) if (!known.has(key)) out.add(path + key);
 }
@@ -152,6 +163,8 @@ function requestOf(v: Json, unknown: Set<string>): RequestRecord {
   if (truncated !== undefined) r.bodyTruncated = truncated;
   const digest = bodyDigest(v, p);
   if (digest !== undefined) r.bodyDigest = digest;
+  const items = sessionItems(v, p);
+  if (items !== undefined) r.sessionItems = items;
   return r;
 }
 
@@ -188,6 +201,8 @@ function replyOf(v: Json, unknown: Set<string>): ReplyRecord {
   if (truncated !== undefined) r.bodyTruncated = truncated;
   const digest = bodyDigest(v, p);
   if (digest !== undefined) r.bodyDigest = digest;
+  const items = sessionItems(v, p);
+  if (items !== undefined) r.sessionItems = items;
   return r;
 }
 

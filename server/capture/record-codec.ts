@@ -11,7 +11,7 @@ import { decodeTarget } from '../protocol/index.ts';
 import { buildReplyRecord, buildRequestRecord, lockAgeSecondsOf, lockCookieOf, replyHeaderValues } from './record-builder.ts';
 import { toSummary } from './summary.ts';
 import { rawHeadersOf, requestHeadFromText, responseHeadFromText } from './stored-head.ts';
-import type { ExchangeRecord, ExchangeSummary, ReplyRecord, RequestKind, RequestRecord, VersionState } from './wire-types.ts';
+import type { ExchangeRecord, ExchangeSummary, ReplyRecord, RequestKind, RequestRecord, SessionItemsRecord, VersionState } from './wire-types.ts';
 
 interface Extras {
   /** record.error */
@@ -26,6 +26,9 @@ interface Extras {
   /** request.bodyDigest, reply.bodyDigest (for the redundant-writes diagnosis and exports) */
   qd?: string;
   pd?: string;
+  /** request.sessionItems, reply.sessionItems (--session-items) */
+  qs?: SessionItemsRecord;
+  ps?: SessionItemsRecord;
   /** Fields of a saved record that differ from what its head says. */
   q?: Partial<RequestRecord>;
   p?: Partial<ReplyRecord>;
@@ -60,8 +63,8 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
   if (
     exact &&
     record.error === undefined &&
-    (request === null || request.body === undefined) &&
-    (reply === null || (reply.body === undefined && reply.injectedLine === undefined))
+    (request === null || (request.body === undefined && request.sessionItems === undefined)) &&
+    (reply === null || (reply.body === undefined && reply.injectedLine === undefined && reply.sessionItems === undefined))
   ) {
     // Body digests are on most Sets and Gets; they are base64 text, safe in JSON as they are,
     // so the common case is a concatenation rather than a JSON.stringify.
@@ -78,6 +81,7 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
     if (request.body !== undefined) x.qb = request.body;
     if (request.bodyTruncated !== undefined) x.qt = request.bodyTruncated;
     if (request.bodyDigest !== undefined) x.qd = request.bodyDigest;
+    if (request.sessionItems !== undefined) x.qs = request.sessionItems;
     if (!exact) {
       const differs = differences(request, decodeRequest(request.head, request.bodySize, undefined), DERIVED_REQUEST_KEYS);
       if (differs) x.q = differs;
@@ -88,6 +92,7 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
     if (reply.bodyTruncated !== undefined) x.pt = reply.bodyTruncated;
     if (reply.injectedLine !== undefined) x.pi = reply.injectedLine;
     if (reply.bodyDigest !== undefined) x.pd = reply.bodyDigest;
+    if (reply.sessionItems !== undefined) x.ps = reply.sessionItems;
     if (!exact) {
       const differs = differences(reply, decodeReply(reply.head, reply.bodySize, undefined), DERIVED_REPLY_KEYS);
       if (differs) x.p = differs;
@@ -128,6 +133,7 @@ function decodeRequest(head: string, bodySize: number, x: Extras | undefined): R
   if (x?.qb !== undefined) request.body = x.qb;
   if (x?.qt !== undefined) request.bodyTruncated = x.qt;
   if (x?.qd !== undefined) request.bodyDigest = x.qd;
+  if (x?.qs !== undefined) request.sessionItems = x.qs;
   return request;
 }
 
@@ -137,6 +143,7 @@ function decodeReply(head: string, bodySize: number, x: Extras | undefined): Rep
   if (x?.pb !== undefined) reply.body = x.pb;
   if (x?.pt !== undefined) reply.bodyTruncated = x.pt;
   if (x?.pd !== undefined) reply.bodyDigest = x.pd;
+  if (x?.ps !== undefined) reply.sessionItems = x.ps;
   return reply;
 }
 

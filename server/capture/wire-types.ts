@@ -53,6 +53,8 @@ export interface RequestRecord {
   bodyTruncated?: boolean;
   /** Short digest of a Set's whole body (never the bytes): for the redundant-writes diagnosis. */
   bodyDigest?: string;
+  /** The session's item table (names, types, sizes; never values), with --session-items, on a Set. */
+  sessionItems?: SessionItemsRecord;
 }
 
 export interface ReplyRecord {
@@ -81,7 +83,48 @@ export interface ReplyRecord {
   bodyTruncated?: boolean;
   /** Short digest of a Get/GetExclusive reply's whole body (never the bytes): for redundant-writes. */
   bodyDigest?: string;
+  /** The session's item table, with --session-items, on a 200 reply to Get / GetExclusive. */
+  sessionItems?: SessionItemsRecord;
 }
+
+/** One session item as --session-items reports it: never its value. */
+export interface SessionItemEntry {
+  /** The item's name, or its short hash with --session-items=hashed; null for the null key. */
+  key: string | null;
+  typeId: number;
+  /** The .NET type from the type id ('Object' for a BinaryFormatter value). */
+  type: string;
+  /** For an Object: the class its BinaryFormatter stream names (read as data, never deserialized). */
+  className?: string;
+  /** Bytes the value takes in the serialized session, type-id byte included. */
+  size: number;
+}
+
+/** What --session-items read from one Set body or Get/GetExclusive reply body. */
+export type SessionItemsRecord =
+  | {
+      ok: true;
+      /** 'compressed': compressionEnabled="true" (raw Deflate + 0xFF). */
+      form: 'plain' | 'compressed';
+      /** 'hashed': keys are short per-run hashes (--session-items=hashed). */
+      keys: 'names' | 'hashed';
+      timeoutMinutes: number;
+      /** Items the session declares; `items` lists at most the first few hundred. */
+      itemCount: number;
+      items: SessionItemEntry[];
+      /** Bytes of all values (the serialized session, uncompressed, minus its tables). */
+      valueBytes: number;
+      staticObjectCount: number;
+      /** Bytes of the uncompressed serialized session. */
+      decodedBytes: number;
+    }
+  | {
+      ok: false;
+      form: 'plain' | 'compressed' | 'empty' | 'unknown';
+      /** Why the body is not a readable serialized session ("not a session: <error>"). */
+      error: string;
+      offset: number;
+    };
 
 export interface ExchangeRecord {
   id: number;
@@ -155,6 +198,8 @@ export interface ProxyState {
   injection: InjectionRule;
   capturePaused: boolean;
   captureBodiesBytes: number;
+  /** --session-items: off, key names, or key hashes (absent: off). */
+  sessionItems?: 'off' | 'names' | 'hashed';
   /** A saved capture opened with `statescope open`: no live traffic, no controls. */
   readOnly: boolean;
   source?: string;

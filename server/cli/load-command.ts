@@ -22,6 +22,7 @@ interface LoadOptions {
   scenario: string;
   largeSessionKb: number;
   json?: boolean;
+  compressSessions?: boolean;
 }
 
 /** --max-errors: a count of errors, or a share of the operations sent. */
@@ -87,6 +88,7 @@ export function registerLoadCommand(program: Command): void {
     .option('--large-session-kb <kb>', 'large-sessions scenario: items are sized around this (the proxy\'s --large-session-kb)', number(1), 1024)
     .option('--max-errors <n|p%>', `exit with code ${EXIT_TOO_MANY_ERRORS} when the run has more errors than N, or than P% of its operations`, errorThreshold)
     .option('--json', 'print the report as JSON instead of text')
+    .option('--compress-sessions', 'write session bodies as compressionEnabled="true" does (raw Deflate + 0xFF)')
     .addHelpText('after', EXAMPLES)
     .action(async (opts: LoadOptions, command: Command) => {
       const controller = new AbortController();
@@ -107,6 +109,7 @@ export function registerLoadCommand(program: Command): void {
         restartEverySeconds: opts.restartEvery,
         networkTimeoutSeconds: chosen.networkTimeoutSeconds,
         executionTimeoutSeconds: chosen.executionTimeoutSeconds,
+        compressSessions: opts.compressSessions ?? false,
         signal: controller.signal,
         scenario: scenario.name,
       };

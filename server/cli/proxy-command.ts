@@ -1,6 +1,7 @@
 // `statescope` / `statescope proxy`: the main job.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInjectionValue } from '../capture/live-capture.ts';
+import { parseSessionItemsMode, type SessionItemsMode } from '../capture/session-items-capture.ts';
 import { DEFAULT_INJECTED_VERSION } from '../proxy/injection.ts';
 import { hostPortOption, parseHostPort, STATE_SERVER_PORT, type HostPort } from './address.ts';
 import { addDiagnosisOptions, thresholdsFrom, type DiagnosisOptionValues } from './diagnosis-options.ts';
@@ -25,6 +26,23 @@ export function positiveNumber(name: string) {
   };
 }
 
+/** --session-items[=hashed]: shared by `proxy` and `demo`. */
+export function sessionItemsOption(): Option {
+  return new Option(
+    '--session-items [hashed]',
+    'show what is in each session: item names, types and sizes, never values (=hashed: key names as short per-run hashes)',
+  )
+    .argParser((value: string) => {
+      try {
+        return parseSessionItemsMode(value);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+    })
+    .preset('names')
+    .default('off');
+}
+
 function versionValue(value: string): string {
   const problem = validateInjectionValue(value);
   if (problem) throw new InvalidArgumentError(problem);
@@ -37,6 +55,7 @@ export interface ProxyCommandOptions extends DiagnosisOptionValues {
   embeddedVersionHeader: string | false;
   injectVersion?: string | true;
   captureBodies: number;
+  sessionItems: SessionItemsMode;
   maxExchanges: number;
   maxCaptureMb: number;
   dashboard: HostPort | false;
@@ -69,7 +88,9 @@ Examples:
   statescope --listen 0.0.0.0:42425 --upstream 10.0.0.5:42424 --no-dashboard --log-exchanges --log capture.jsonl
                                                       headless, for a web farm (the proxy port has no authentication:
                                                       expose it only to your web servers)
-  statescope --no-embedded-version-header             watch the version error happen (then: statescope load)`,
+  statescope --no-embedded-version-header             watch the version error happen (then: statescope load)
+  statescope --upstream 10.0.0.5:42424 --session-items=hashed
+                                                      show each session's item names (hashed), types and sizes; never values`,
     )
     .action(async (opts: ProxyCommandOptions) => {
       await runMainJob(mainJobOptions(opts));
@@ -91,6 +112,7 @@ export function addProxyOptions(command: Command): Command {
       new Option('--inject-version [value]', `insert X-AspNet-Version into replies that lack it (value default ${DEFAULT_INJECTED_VERSION})`).argParser(versionValue),
     )
     .option('--capture-bodies <bytes>', 'keep up to this many bytes of each body (session data is private: off by default)', positiveInt('--capture-bodies'), 0)
+    .addOption(sessionItemsOption())
     .option('--max-exchanges <n>', 'exchanges kept in memory for the dashboard', positiveInt('--max-exchanges'), APP_DEFAULTS.maxExchanges)
     .option('--max-capture-mb <mb>', 'memory ceiling of the kept exchanges, in MiB', positiveNumber('--max-capture-mb'), APP_DEFAULTS.maxCaptureBytes / MIB)
     .addOption(
@@ -122,6 +144,7 @@ export function mainJobOptions(opts: ProxyCommandOptions): MainJobOptions {
         value: typeof opts.injectVersion === 'string' ? opts.injectVersion : DEFAULT_INJECTED_VERSION,
       },
       captureBodiesBytes: opts.captureBodies,
+      sessionItems: opts.sessionItems,
       maxExchanges: opts.maxExchanges,
       maxCaptureBytes: Math.round(opts.maxCaptureMb * 1024 * 1024),
       connectTimeoutMs: opts.connectTimeout * 1000,

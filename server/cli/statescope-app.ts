@@ -6,6 +6,8 @@ import { BoundedLineWriter } from '../capture/bounded-line-writer.ts';
 import { formatExchangeLine } from '../capture/exchange-line.ts';
 import { JsonlLog } from '../capture/jsonl-log.ts';
 import { LiveCapture } from '../capture/live-capture.ts';
+import { createSessionItemsDecoding, type SessionItemsMode } from '../capture/session-items-capture.ts';
+import { SessionItemsHandoff } from '../capture/session-items-handoff.ts';
 import type { InjectionRule } from '../capture/wire-types.ts';
 import type { DiagnosisThresholds } from '../capture/diagnosis.ts';
 import { startProxy, formatAddress, type RunningProxy } from '../proxy/proxy-server.ts';
@@ -21,6 +23,8 @@ export interface AppOptions {
   embeddedVersionHeader: string | null;
   injection: InjectionRule;
   captureBodiesBytes: number;
+  /** --session-items: decode the item table of session bodies (absent: off). */
+  sessionItems?: SessionItemsMode;
   maxExchanges: number;
   maxCaptureBytes: number;
   connectTimeoutMs: number;
@@ -81,6 +85,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     version: VERSION,
     injection: options.injection,
     captureBodiesBytes: options.captureBodiesBytes,
+    sessionItems: options.sessionItems ?? 'off',
     limits: { maxCount: options.maxExchanges, maxBytes: options.maxCaptureBytes },
     connections: () => proxy?.connections() ?? { client: 0, upstream: 0 },
     log: notice,
@@ -94,6 +99,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     capture.tap((batch) => lines.writeLines(batch.map(formatExchangeLine)));
   }
 
+  // Compressed session bodies finish decoding a moment after their exchange: the hand-off
+  // keeps records in order while one is held for it (off: straight to the capture).
+  const sessionItems = createSessionItemsDecoding(options.sessionItems ?? 'off');
+  const handoff = sessionItems ? new SessionItemsHandoff((record) => capture.ingest(record)) : null;
+
   try {
     proxy = await startProxy({
       host: options.listen.host,
@@ -103,10 +113,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       // The same object the dashboard's control changes: the relay reads it on every reply.
       injection: capture.injection,
       captureBodiesBytes: options.captureBodiesBytes,
+      sessionItems,
       connectTimeoutMs: options.connectTimeoutMs,
       replyTimeoutMs: options.replyTimeoutMs,
       headHoldMs: options.headHoldMs,
-      onRecord: (record) => capture.ingest(record),
+      onRecord: handoff ? (record) => handoff.push(record) : (record) => capture.ingest(record),
       onUpstreamStatus: (reachable) => capture.setUpstreamReachable(reachable),
     });
   } catch (err) {
@@ -136,6 +147,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     async close(graceMs = 5000) {
       clearInterval(probeTimer);
       await proxy!.close(graceMs);
+      await handoff?.close();
       capture.flush();
       await log?.close();
       await embedded?.close();

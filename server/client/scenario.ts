@@ -3,6 +3,7 @@
 // executionTimeout, then write back (Set) or just unlock (ReleaseExclusive). App restarts make
 // a fresh partition, so the version check runs again, which is the failure statescope targets.
 import { randomBytes } from 'node:crypto';
+import { emulatedSessionBody } from './emulated-session.ts';
 import { createStateClient, DEFAULT_APP_ID, DEFAULT_TIMEOUT_MINUTES, type StateClient } from './index.ts';
 import type { StateReply } from './replies.ts';
 import type { OperationKind } from './requests.ts';
@@ -88,6 +89,8 @@ export interface ScenarioOptions {
   sizes?: SessionSizes;
   /** Name of the scenario, for the report. Default "healthy". */
   scenario?: string;
+  /** Write session bodies as compressionEnabled="true" does (raw Deflate + 0xFF). */
+  compressSessions?: boolean;
 }
 
 export interface ScenarioReport {
@@ -300,7 +303,7 @@ export function startScenario(options: ScenarioOptions): ScenarioRun {
   /** The item a page writes: a few random bytes, or with `sizes` the user's item, grown and changed. */
   function nextBody(user: User): Buffer {
     const sizes = options.sizes;
-    if (!sizes) return sessionBody(random);
+    if (!sizes) return sessionBody(random, timeoutMinutes, options.compressSessions);
     if (user.body === null) {
       user.body = randomBytes(sizes.minBytes + Math.floor(random() * Math.max(0, sizes.maxBytes - sizes.minBytes)));
     } else if (user.body.length < sizes.capBytes) {
@@ -396,9 +399,9 @@ export function runScenario(options: ScenarioOptions): Promise<ScenarioReport> {
   return startScenario(options).done;
 }
 
-/** A few hundred bytes standing in for a serialized session; the content is irrelevant here. */
-function sessionBody(random: () => number): Buffer {
-  return randomBytes(16 + Math.floor(random() * 240));
+/** A serialized session in ASP.NET's real format (strings, numbers, a date, object blobs). */
+function sessionBody(random: () => number, timeoutMinutes: number, compressed = false): Buffer {
+  return emulatedSessionBody(random, { timeoutMinutes, compressed });
 }
 
 function positiveInt(n: number, name: string): number {

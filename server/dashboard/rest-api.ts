@@ -3,6 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidFilterError, isFiltering, matcher, parseFilters } from '../capture/filters.ts';
 import { harEnvelope, toHarEntry } from '../capture/har-export.ts';
 import type { CaptureSource } from '../capture/source.ts';
+import { sessionItemsApi } from '../capture/session-items-report.ts';
+
+/**
+ * The item views read the newest exchanges only: records are rebuilt from the compact store on
+ * the relay's thread, and a million of them would stall traffic for seconds.
+ */
+const SESSION_ITEMS_SCAN = 20_000;
 import { toSummary } from '../capture/summary.ts';
 import type { ExchangeFilters, ExchangeRecord, SnapshotResponse } from '../capture/wire-types.ts';
 import { parseCaptureBody, parseInjectionBody } from './control-input.ts';
@@ -44,6 +51,8 @@ export async function handleApi(
       return exportJsonl(source, res);
     case 'GET /api/export.har':
       return exportHar(source, res, filtersOf(url));
+    case 'GET /api/session-items':
+      return sendJson(res, 200, sessionItemsApi(source.records(SESSION_ITEMS_SCAN), url.searchParams));
   }
 
   const detail = /^\/api\/exchanges\/(\d{1,15})$/.exec(path);
@@ -65,6 +74,7 @@ const KNOWN_PATHS = new Set([
   '/api/clear',
   '/api/export.jsonl',
   '/api/export.har',
+  '/api/session-items',
 ]);
 
 function parseLimit(text: string | null): number {

@@ -68,6 +68,19 @@ export class SessionBodyDecoder {
 
   /** The item table once the body has ended (compressed bodies finish inflating first). */
   async end(): Promise<SessionBodyResult> {
+    const now = this.endSync();
+    if (now !== undefined) return now;
+    this.inflater!.end();
+    await this.inflateDone;
+    if (this.inflateError !== undefined) return { ok: false, error: this.inflateError, offset: this.inflated, form: 'compressed' };
+    return { ...this.reader.finish(), form: 'compressed' };
+  }
+
+  /**
+   * The result at once when the body is plain (or empty, or too short to sniff): no await on
+   * the relay's path for the common case. undefined for a compressed body: use end().
+   */
+  endSync(): SessionBodyResult | undefined {
     if (this.form === undefined) {
       if (this.sniffedBytes === 0) return { ok: false, error: 'the body is empty', offset: 0, form: 'empty' };
       // Too short to sniff: only a plain reading can say what is wrong with it.
@@ -75,11 +88,7 @@ export class SessionBodyDecoder {
       for (const piece of this.sniffed) this.reader.push(piece);
       this.sniffed = [];
     }
-    if (this.form === 'compressed') {
-      this.inflater!.end();
-      await this.inflateDone;
-      if (this.inflateError !== undefined) return { ok: false, error: this.inflateError, offset: this.inflated, form: 'compressed' };
-    }
+    if (this.form === 'compressed') return undefined;
     return { ...this.reader.finish(), form: this.form };
   }
 

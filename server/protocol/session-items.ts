@@ -39,7 +39,7 @@ export const SESSION_ITEM_TYPES: Readonly<Record<number, string>> = Object.freez
 });
 
 /** Payload sizes (after the type-id byte) of the types whose size is fixed; IntPtr may be 4 or 8. */
-const FIXED_PAYLOAD: Readonly<Record<number, readonly number[]>> = {
+export const FIXED_PAYLOAD: Readonly<Record<number, readonly number[]>> = {
   2: [4], 3: [1], 4: [8], 5: [16], 6: [1], 8: [4], 9: [8], 10: [1], 11: [2], 12: [8],
   13: [2], 14: [4], 15: [8], 16: [8], 17: [16], 18: [4, 8], 19: [4, 8], 21: [0],
 };
@@ -82,10 +82,10 @@ export interface SessionItemsLimits {
 export const DEFAULT_SESSION_ITEMS_LIMITS: SessionItemsLimits = { maxItems: 1000, maxKeyBytes: 4096 };
 
 /** Longest sane item count: Int32 positive, and each item costs at least 5 body bytes. */
-const MAX_DECLARED_ITEMS = 50_000_000;
+export const MAX_DECLARED_ITEMS = 50_000_000;
 /** How much of an Object value is read to find its class name. */
-const NRBF_PEEK_BYTES = 1024;
-const MAX_TIMEOUT_MINUTES = 525_600;
+export const NRBF_PEEK_BYTES = 1024;
+export const MAX_TIMEOUT_MINUTES = 525_600;
 
 // ---- the parse, written as a generator that asks its driver for bytes ----------------------
 
@@ -226,42 +226,23 @@ function* checkStringPayload(payload: number, index: number): Generator<Want, vo
 
 /** The class name from the first records of a BinaryFormatter stream, or undefined. */
 export function nrbfClassName(bytes: Buffer): string | undefined {
-  let at = 0;
-  const int32 = (): number | undefined => {
-    if (at + 4 > bytes.length) return undefined;
-    const v = bytes.readInt32LE(at);
-    at += 4;
-    return v;
-  };
-  const lengthPrefixed = (): string | undefined => {
-    let length = 0;
-    for (let i = 0; i < 5; i++) {
-      if (at >= bytes.length) return undefined;
-      const b = bytes[at++]!;
-      length += (b & 0x7f) * 2 ** (7 * i);
-      if ((b & 0x80) === 0) {
-        if (at + length > bytes.length) return undefined;
-        const text = bytes.toString('utf8', at, at + length);
-        at += length;
-        return text;
-      }
-    }
-    return undefined;
-  };
-  if (bytes[at++] !== 0) return undefined; // SerializationHeaderRecord
-  at += 16;
-  for (let records = 0; records < 8 && at < bytes.length; records++) {
-    const recordType = bytes[at++];
+  // A cursor and plain functions rather than closures: the TypeScript loader names each closure
+  // as it is created, which cost more than the read on the relay's path (--session-items).
+  const cursor: NrbfCursor = { bytes, at: 0 };
+  if (bytes[cursor.at++] !== 0) return undefined; // SerializationHeaderRecord
+  cursor.at += 16;
+  for (let records = 0; records < 8 && cursor.at < bytes.length; records++) {
+    const recordType = bytes[cursor.at++];
     switch (recordType) {
       case 12: // BinaryLibrary: id, name
-        if (int32() === undefined || lengthPrefixed() === undefined) return undefined;
+        if (nrbfInt32(cursor) === undefined || nrbfString(cursor) === undefined) return undefined;
         continue;
       case 2: // SystemClassWithMembers
       case 3: // ClassWithMembers
       case 4: // SystemClassWithMembersAndTypes
       case 5: // ClassWithMembersAndTypes: ClassInfo { ObjectId, Name, ... }
-        if (int32() === undefined) return undefined;
-        return lengthPrefixed();
+        if (nrbfInt32(cursor) === undefined) return undefined;
+        return nrbfString(cursor);
       case 6:
         return 'System.String';
       case 7:
@@ -271,6 +252,34 @@ export function nrbfClassName(bytes: Buffer): string | undefined {
         return 'array';
       default:
         return undefined;
+    }
+  }
+  return undefined;
+}
+
+interface NrbfCursor {
+  bytes: Buffer;
+  at: number;
+}
+
+function nrbfInt32(c: NrbfCursor): number | undefined {
+  if (c.at + 4 > c.bytes.length) return undefined;
+  const v = c.bytes.readInt32LE(c.at);
+  c.at += 4;
+  return v;
+}
+
+function nrbfString(c: NrbfCursor): string | undefined {
+  let length = 0;
+  for (let i = 0; i < 5; i++) {
+    if (c.at >= c.bytes.length) return undefined;
+    const b = c.bytes[c.at++]!;
+    length += (b & 0x7f) * 2 ** (7 * i);
+    if ((b & 0x80) === 0) {
+      if (c.at + length > c.bytes.length) return undefined;
+      const text = c.bytes.toString('utf8', c.at, c.at + length);
+      c.at += length;
+      return text;
     }
   }
   return undefined;

@@ -1,6 +1,6 @@
 // An exchange while it is under way on a relay connection, and the record it becomes.
 import { performance } from 'node:perf_hooks';
-import type { BodyCapture } from '../capture/record-builder.ts';
+import type { BodySink } from '../capture/session-items-capture.ts';
 import type { ExchangeRecord, OutcomeCode, ReplyRecord, RequestRecord } from '../capture/wire-types.ts';
 
 export interface PendingExchange {
@@ -8,10 +8,10 @@ export interface PendingExchange {
   /** performance.now() at the request head: latencies are measured from here. */
   t0: number;
   request: RequestRecord | null;
-  requestBody: BodyCapture | null;
+  requestBody: BodySink | null;
   firstByteAt: number | null;
   reply: ReplyRecord | null;
-  replyBody: BodyCapture | null;
+  replyBody: BodySink | null;
   done: boolean;
 }
 

@@ -1,6 +1,7 @@
 // The proxy listener: accepts ASP.NET clients, pairs each with its own upstream connection,
 // feeds finished exchanges to the capture, and shuts down letting in-flight exchanges finish.
 import net from 'node:net';
+import type { SessionItemsDecoding } from '../capture/session-items-capture.ts';
 import type { ExchangeRecord, InjectionRule } from '../capture/wire-types.ts';
 import { RelayConnection, type RelayOptions } from './relay-connection.ts';
 
@@ -11,6 +12,8 @@ export interface ProxyOptions {
   upstreamPort: number;
   injection: InjectionRule;
   captureBodiesBytes?: number;
+  /** --session-items: decode session bodies' item tables (null or absent: off). */
+  sessionItems?: SessionItemsDecoding | null;
   connectTimeoutMs?: number;
   replyTimeoutMs?: number;
   headHoldMs?: number;
@@ -44,6 +47,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     upstreamLabel,
     injection: options.injection,
     captureBodiesBytes: options.captureBodiesBytes ?? 0,
+    sessionItems: options.sessionItems ?? null,
     connectTimeoutMs: options.connectTimeoutMs ?? 5000,
     replyTimeoutMs: options.replyTimeoutMs ?? 10_000,
     headHoldMs: options.headHoldMs ?? 1000,

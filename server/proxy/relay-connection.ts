@@ -12,7 +12,8 @@ import {
   type RequestHead,
   type ResponseHead,
 } from '../protocol/index.ts';
-import { buildReplyRecord, buildRequestRecord, replyBodyCapture, requestBodyCapture } from '../capture/record-builder.ts';
+import { buildReplyRecord, buildRequestRecord } from '../capture/record-builder.ts';
+import { bodySinkFor, type SessionItemsDecoding } from '../capture/session-items-capture.ts';
 import { newPendingExchange, recordOf, type ConnectionIdentity, type PendingExchange } from './pending-exchange.ts';
 import type { ExchangeRecord, InjectionRule, OutcomeCode } from '../capture/wire-types.ts';
 import { applyInjection } from './injection.ts';
@@ -26,6 +27,8 @@ export interface RelayOptions {
   /** Read live on every reply, so a switch in the dashboard applies to the next reply. */
   injection: InjectionRule;
   captureBodiesBytes: number;
+  /** --session-items: decode the item table of session bodies (null: off). */
+  sessionItems?: SessionItemsDecoding | null;
   connectTimeoutMs: number;
   /** Longest silence from the upstream while a reply is due. */
   replyTimeoutMs: number;
@@ -200,7 +203,7 @@ export class RelayConnection {
     if (!this.failed) this.toUpstream.push(this.requestHeadFlushed > 0 ? head.raw.subarray(this.requestHeadFlushed) : head.raw);
     this.requestHeadFlushed = 0;
     const exchange = newPendingExchange(buildRequestRecord(head));
-    exchange.requestBody = requestBodyCapture(exchange.request!, this.options.captureBodiesBytes);
+    exchange.requestBody = bodySinkFor(this.options.captureBodiesBytes, this.options.sessionItems, head.contentLength, exchange.request!.kind === 'Set');
     this.pending.push(exchange);
     this.replies.expectReplyTo(head.verb);
     if (this.failed) {
@@ -248,7 +251,8 @@ export class RelayConnection {
     }
     this.replyHeadFlushed = 0;
     exchange.reply = buildReplyRecord(head, line);
-    exchange.replyBody = replyBodyCapture(exchange.request, head.bodyLength, this.options.captureBodiesBytes);
+    const sessionReply = head.status === 200 && (exchange.request?.kind === 'Get' || exchange.request?.kind === 'GetExclusive');
+    exchange.replyBody = bodySinkFor(this.options.captureBodiesBytes, this.options.sessionItems, head.bodyLength, sessionReply);
   }
 
   private onReplyBody(chunk: Buffer): void {

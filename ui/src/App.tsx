@@ -6,6 +6,7 @@ import { DiagnosisList } from './components/DiagnosisList.tsx';
 import { EmptyState } from './components/EmptyState.tsx';
 import { ExchangeTable } from './components/ExchangeTable.tsx';
 import { Header } from './components/Header.tsx';
+import { SessionItemsLargest } from './components/SessionItemsLargest.tsx';
 import { SessionTimeline } from './components/SessionTimeline.tsx';
 import { TokenScreen } from './components/TokenScreen.tsx';
 import { VerdictCard } from './components/VerdictCard.tsx';
@@ -36,6 +37,7 @@ export function App() {
           <VerdictCard stats={st} state={state} />
           <DiagnosisList items={diag} />
           <Charts stats={st} />
+          <SessionItemsLargest />
         </div>
         {!loaded ? <p className="muted">Connecting to statescope…</p> : nothingYet ? <EmptyState state={state} /> : <ExchangeTable />}
       </main>

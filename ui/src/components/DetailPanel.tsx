@@ -8,6 +8,7 @@ import { OUTCOME_TEXT } from '../outcome-text.ts';
 import { closePanels, showSession } from '../state/selection.ts';
 import { HeadView } from './HeadView.tsx';
 import { HexDump } from './HexDump.tsx';
+import { SessionItemsDetail } from './SessionItemsTable.tsx';
 import { VersionCell } from './VersionCell.tsx';
 
 type Load = { id: number; record: ExchangeRecord } | { id: number; error: string } | null;
@@ -99,6 +100,7 @@ function RecordView({ r }: { r: ExchangeRecord }) {
           </div>
         ))}
       </dl>
+      <SessionItemsDetail record={r} />
       <h3>Request head</h3>
       {q ? <HeadView head={q.head} label="Request head as on the wire" /> : <p className="muted">No request captured.</p>}
       {q?.body !== undefined && (

@@ -6,6 +6,7 @@ import { formatMs, formatTime, operationOf } from '../format.ts';
 import { exchanges } from '../state/exchanges.ts';
 import { closePanels, openDetail, type SessionKey } from '../state/selection.ts';
 import { useSlice } from '../state/slice.ts';
+import { SessionItemsOverTime } from './SessionItemsOverTime.tsx';
 
 interface Marker {
   icon: string;
@@ -74,6 +75,7 @@ export function SessionTimeline({ session }: { session: SessionKey }) {
           })}
         </ol>
       )}
+      <SessionItemsOverTime sessionId={session.sessionId} />
     </aside>
   );
 }

@@ -1,0 +1,332 @@
+// --session-items: the item table (names, types, sizes; never values) of Set bodies and of
+// Get/GetExclusive 200 reply bodies, read while the body streams through the relay. The relay
+// feeds bodies to a BodySink from the same place it feeds --capture-bodies, so a body is read
+// once and never held: SessionBodyDecoder keeps a few KiB whatever the body's size.
+//
+// Nothing here may disturb relaying: the decoder never throws by design, and every call into it
+// is still wrapped, so the worst a bad body (or a bug) can do is put "not a session: why" on
+// the record. Values are skipped by their length and never copied; only names, type ids, class
+// names from the NRBF record header, and sizes reach the record.
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  DEFAULT_SESSION_BODY_LIMITS,
+  SessionBodyDecoder,
+  type SessionBodyLimits,
+  type SessionBodyResult,
+} from '../protocol/session-body.ts';
+import type { SessionItemInfo } from '../protocol/session-items.ts';
+import { decodeWholeSessionBody } from '../protocol/session-items-whole.ts';
+import { BodyCapture } from './record-builder.ts';
+import type { SessionItemEntry, SessionItemsRecord } from './wire-types.ts';
+
+export type SessionItemsMode = 'off' | 'names' | 'hashed';
+
+/** Parses the option's value: `--session-items` alone means names, `=hashed` hashes them. */
+export function parseSessionItemsMode(value: string | boolean | undefined): SessionItemsMode {
+  if (value === undefined || value === false) return 'off';
+  if (value === true || value === '' || value === 'names') return 'names';
+  if (value === 'hashed') return 'hashed';
+  throw new RangeError(`--session-items takes no value or "hashed", got "${value}"`);
+}
+
+/** Keys whose entries are shared between records before the table starts afresh. */
+const MAX_SHARED_KEYS = 4096;
+/** Serialized sizes whose latest table is kept for sharing before starting afresh. */
+const MAX_SHARED_TABLES = 4096;
+/** Recent (type, class, size) variants shared per key. */
+const VARIANTS_PER_KEY = 8;
+/** The null key's slot in the shared entries (a real key of one NUL character shares it; entries still match on the key). */
+const NULL_KEY_SLOT = '\u0000';
+
+/** Items listed per record: the count and the totals still cover all of them. */
+export const MAX_ITEMS_PER_RECORD = 200;
+
+const LIMITS: SessionBodyLimits = { ...DEFAULT_SESSION_BODY_LIMITS, maxItems: MAX_ITEMS_PER_RECORD };
+
+/** Shared strings: the same few key and class names repeat on every record of a run. */
+class StringPool {
+  private readonly pool = new Map<string, string>();
+  constructor(private readonly max: number) {}
+  get(value: string, make?: (v: string) => string): string {
+    let out = this.pool.get(value);
+    if (out === undefined) {
+      out = make ? make(value) : value;
+      if (this.pool.size >= this.max) this.pool.clear();
+      this.pool.set(value, out);
+    }
+    return out;
+  }
+}
+
+/**
+ * How keys are written on records. 'hashed': the first 8 characters of the base64url SHA-256
+ * of a random per-run salt and the name. Stable for the whole run (Set and Get of one key get
+ * the same hash, so sizes over time line up) but not across runs, and the salt is never written
+ * anywhere, so a capture cannot be checked against a list of likely names.
+ */
+export class SessionItemsDecoding {
+  private readonly salt = randomBytes(16);
+  private readonly names = new StringPool(4096);
+  private readonly classes = new StringPool(1024);
+  private readonly entries = new Map<string, SessionItemEntry[]>();
+  /** The latest table of each serialized size: a number key, and one comparison, per body. */
+  private readonly tables = new Map<number, SessionItemsRecord & { ok: true }>();
+  private readonly scratch: SessionItemEntry[] = [];
+
+  constructor(readonly mode: Exclude<SessionItemsMode, 'off'>) {}
+
+  keyOf(key: string | null): string | null {
+    if (key === null) return null;
+    if (this.mode === 'names') return this.names.get(key);
+    return this.names.get(key, this.hash);
+  }
+
+  private readonly hash = (name: string): string => createHash('sha256').update(this.salt).update(name, 'utf8').digest('base64url').slice(0, 8);
+
+  /**
+   * One shared entry per (key, type, class, size), never changed: stored records hold 100,000s of
+   * tables, and the same items recur in every session (an Int32 "UserId" is always 5 bytes),
+   * so sharing keeps the store's memory and the collector's work near what it was without.
+   */
+  private entryOf(item: SessionItemInfo): SessionItemEntry {
+    const key = this.keyOf(item.key);
+    const className = item.className === undefined ? undefined : this.classes.get(item.className);
+    // Per key, the few recent variants (sizes change; types and classes rarely): a short scan of
+    // pooled strings by identity, cheaper than building a composite map key per item.
+    const slot = key ?? NULL_KEY_SLOT;
+    let variants = this.entries.get(slot);
+    if (variants === undefined) {
+      if (this.entries.size >= MAX_SHARED_KEYS) this.entries.clear();
+      variants = [];
+      this.entries.set(slot, variants);
+    }
+    for (const v of variants) {
+      if (v.size === item.size && v.typeId === item.typeId && v.className === className && v.key === key) return v;
+    }
+    const fresh: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
+    if (className !== undefined) fresh.className = className;
+    const entry = fresh;
+    if (variants.length >= VARIANTS_PER_KEY) variants.shift();
+    variants.push(entry);
+    return entry;
+  }
+
+  toRecord(result: SessionBodyResult): SessionItemsRecord {
+    if (!result.ok) return { ok: false, form: result.form, error: result.error, offset: result.offset };
+    const t = result.table;
+    // A loop, not .map(callback): this runs per body on the relay's thread, and the TypeScript
+    // loader makes every closure creation cost a property definition.
+    const items = this.scratch;
+    items.length = t.items.length;
+    for (let i = 0; i < t.items.length; i++) items[i] = this.entryOf(t.items[i]!);
+    const form = result.form === 'compressed' ? 'compressed' : 'plain';
+    // The same session read twice (its Set, then the next page's Get) has the same table: share
+    // it, so a stored record adds no objects of its own for it (the collector's work on the
+    // store is much of what --session-items costs the relay). Shared tables are never changed.
+    const shape = this.tables.get(t.decodedBytes);
+    if (
+      shape !== undefined &&
+      shape.form === form &&
+      shape.timeoutMinutes === t.timeoutMinutes &&
+      shape.itemCount === t.itemCount &&
+      shape.valueBytes === t.valueBytes &&
+      shape.staticObjectCount === t.staticObjectCount &&
+      sameEntries(shape.items, items)
+    ) {
+      return shape;
+    }
+    const table: SessionItemsRecord & { ok: true } = {
+      ok: true,
+      form,
+      keys: this.mode,
+      timeoutMinutes: t.timeoutMinutes,
+      itemCount: t.itemCount,
+      items: items.slice(),
+      valueBytes: t.valueBytes,
+      staticObjectCount: t.staticObjectCount,
+      decodedBytes: t.decodedBytes,
+    };
+    if (this.tables.size >= MAX_SHARED_TABLES) this.tables.clear();
+    this.tables.set(t.decodedBytes, table);
+    return table;
+  }
+}
+
+/** Same entries in the same order (entries are shared, so identity is equality). */
+function sameEntries(a: readonly SessionItemEntry[], b: readonly SessionItemEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function createSessionItemsDecoding(mode: SessionItemsMode): SessionItemsDecoding | null {
+  return mode === 'off' ? null : new SessionItemsDecoding(mode);
+}
+
+/** What the relay feeds a body to (BodyCapture alone satisfies it). */
+export interface BodySink {
+  add(chunk: Buffer): void;
+  applyTo(target: { body?: string; bodyTruncated?: boolean; bodyDigest?: string; sessionItems?: SessionItemsRecord }): void;
+}
+
+// ---- results that arrive after the record is finished (compressed bodies) ----------------
+
+interface PendingDecode {
+  settled: Promise<void>;
+  /** Called by the hand-off when it stops waiting: the record goes out without a late result. */
+  abandon(reason: string): void;
+}
+
+const pendingDecodes = new WeakMap<object, PendingDecode>();
+
+/** The decodes a finished record still waits for (none for plain bodies). */
+export function pendingDecodesOf(record: { request: object | null; reply: object | null }): PendingDecode[] | null {
+  const a = record.request ? pendingDecodes.get(record.request) : undefined;
+  const b = record.reply ? pendingDecodes.get(record.reply) : undefined;
+  if (a === undefined && b === undefined) return null;
+  return [a, b].filter((p): p is PendingDecode => p !== undefined);
+}
+
+function failed(error: string, offset: number, form: 'unknown' | 'plain' = 'unknown'): SessionItemsRecord {
+  return { ok: false, form, error, offset };
+}
+
+/**
+ * Bodies up to this size are read whole when they end (the chunks are only referenced until
+ * then, never copied): a direct read costs ~1 us where the streaming reader costs ~20 us.
+ * Larger bodies stream through SessionBodyDecoder, a few KiB held whatever their size.
+ */
+export const WHOLE_BODY_MAX = 64 * 1024;
+
+/** Feeds one body to the session decoder and, with --capture-bodies, to the capped capture. */
+export class SessionItemsSink implements BodySink {
+  private chunks: Buffer[] | null;
+  private decoder: SessionBodyDecoder | null;
+  private done = false;
+  private seen = 0;
+  private result: SessionItemsRecord | undefined;
+  private late: Promise<void> | undefined;
+
+  constructor(
+    private readonly decoding: SessionItemsDecoding,
+    private readonly bodyLength: number,
+    private readonly capture: BodyCapture | null,
+  ) {
+    const whole = bodyLength <= WHOLE_BODY_MAX;
+    this.chunks = whole ? [] : null;
+    this.decoder = whole ? null : new SessionBodyDecoder(LIMITS);
+  }
+
+  add(chunk: Buffer): void {
+    this.capture?.add(chunk);
+    this.seen += chunk.length;
+    if (this.done) return;
+    try {
+      if (this.chunks !== null) this.chunks.push(chunk);
+      else this.decoder!.push(chunk);
+      if (this.seen >= this.bodyLength) this.bodyEnded();
+    } catch (error) {
+      this.fail(`the session decoder failed: ${(error as Error).message}`);
+    }
+  }
+
+  applyTo(target: { body?: string; bodyTruncated?: boolean; bodyDigest?: string; sessionItems?: SessionItemsRecord }): void {
+    this.capture?.applyTo(target);
+    if (this.result === undefined && this.late === undefined) {
+      // The exchange ended inside the body (a reset, a shutdown): what arrived is not a session.
+      this.fail(`the body was cut after ${this.seen} of ${this.bodyLength} bytes`);
+    }
+    if (this.result !== undefined) {
+      target.sessionItems = this.result;
+      return;
+    }
+    let abandoned = false;
+    const settled = this.late!.then(() => {
+      if (!abandoned && this.result !== undefined) target.sessionItems = this.result;
+      pendingDecodes.delete(target);
+    });
+    pendingDecodes.set(target, {
+      settled,
+      abandon: (reason) => {
+        abandoned = true;
+        target.sessionItems = failed(reason, 0);
+        pendingDecodes.delete(target);
+      },
+    });
+  }
+
+  private bodyEnded(): void {
+    this.done = true;
+    if (this.chunks !== null) {
+      const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      this.chunks = null;
+      const whole = decodeWholeSessionBody(body, LIMITS);
+      if (whole !== undefined) {
+        this.result = this.safeRecord(whole);
+        return;
+      }
+      // A compressed body too large to inflate here, or one zlib refused: stream it after all.
+      this.decoder = new SessionBodyDecoder(LIMITS);
+      this.decoder.push(body);
+    }
+    const decoder = this.decoder!;
+    this.decoder = null;
+    const now = decoder.endSync();
+    if (now !== undefined) {
+      this.result = this.safeRecord(now);
+      return;
+    }
+    this.late = decoder.end().then(
+      (result) => {
+        this.result = this.safeRecord(result);
+      },
+      (error: Error) => {
+        this.result = failed(`the session decoder failed: ${error.message}`, 0);
+      },
+    );
+  }
+
+  private safeRecord(result: SessionBodyResult): SessionItemsRecord {
+    try {
+      return this.decoding.toRecord(result);
+    } catch (error) {
+      return failed(`the session decoder failed: ${(error as Error).message}`, 0);
+    }
+  }
+
+  private fail(reason: string): void {
+    this.done = true;
+    this.chunks = null;
+    const decoder = this.decoder;
+    this.decoder = null;
+    // Let a half-fed inflater finish and free its native handle; its result is not wanted.
+    if (decoder !== null) void decoder.end().catch(() => {});
+    this.result ??= failed(reason, this.seen);
+  }
+}
+
+/**
+ * The sink for one body, or null when nothing wants it (--capture-bodies, --session-items, the digest).
+ * `isSession`: a Set's body, or the body of a 200 reply to Get / GetExclusive.
+ */
+export function bodySinkFor(
+  captureBodiesBytes: number,
+  decoding: SessionItemsDecoding | null | undefined,
+  bodyLength: number,
+  isSession: boolean,
+): BodySink | null {
+  if (bodyLength <= 0) return null;
+  // A session body (a Set's, a Get's 200 reply) is also digested, never kept, for the
+  // redundant-writes diagnosis.
+  const capture = captureBodiesBytes > 0 || isSession ? new BodyCapture(captureBodiesBytes, isSession) : null;
+  if (decoding && isSession) return new SessionItemsSink(decoding, bodyLength, capture);
+  return capture;
+}
+
+/** Heap bytes a stored table adds to its record (key and class strings are pooled, so shared). */
+export function estimateSessionItemsBytes(table: SessionItemsRecord | undefined): number {
+  if (table === undefined) return 0;
+  // Tables and their entries are mostly shared between records (toRecord); this counts them
+  // as if they were not, so the store's byte ceiling errs on the safe side.
+  return table.ok ? 120 + 16 * table.items.length : 80 + table.error.length;
+}
