@@ -35,6 +35,8 @@ export interface AppOptions {
   upstreamProbeMs?: number;
   /** How long a head split across segments is held before its bytes are flushed raw. */
   headHoldMs?: number;
+  /** A request head begun and not finished after this long closes the connection (client_timeout). */
+  headTimeoutMs?: number;
 }
 
 export const MIB = 1024 * 1024;
@@ -102,6 +104,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       connectTimeoutMs: options.connectTimeoutMs,
       replyTimeoutMs: options.replyTimeoutMs,
       headHoldMs: options.headHoldMs,
+      headTimeoutMs: options.headTimeoutMs,
+      // The embedded server's side of each upstream connection is a descriptor of this process too.
+      descriptorsPerConnection: embedded ? 3 : 2,
+      notice,
       onRecord: (record) => capture.ingest(record),
       onUpstreamStatus: (reachable) => capture.setUpstreamReachable(reachable),
     });
