@@ -4,27 +4,19 @@
 // most (past that the client is simply not read), the reply timeout runs from the oldest
 // unanswered request whatever the client keeps sending, and the records say what happened.
 // The proxy runs as its own process, as in production, so its RSS and descriptors are its own.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it, onTestFinished } from 'vitest';
-import type { ExchangeRecord } from '../../server/capture/wire-types.ts';
-import { startCli, type CliProcess } from '../helpers/cli.ts';
+import { expect, it, onTestFinished } from 'vitest';
+import { startCli } from '../helpers/cli.ts';
+import { readLogRecords } from '../helpers/log-records.ts';
 import { waitFor } from '../helpers/net-peers.ts';
-import { OK_V4, sleep, startRawServer, type RawServer } from '../helpers/raw-server.ts';
+import { OK_V4, sleep, startRawServer } from '../helpers/raw-server.ts';
 import { openDescriptors, rssMiB, startWellBehavedClient } from '../helpers/well-behaved-client.ts';
 
 const MAX_IN_FLIGHT = 16; // the relay's default bound
 
-let proc: CliProcess | null = null;
-let upstream: RawServer | null = null;
-afterEach(async () => {
-  await proc?.stop('SIGKILL');
-  await upstream?.close();
-  proc = null;
-  upstream = null;
-});
 
 /** Pipelines HEAD requests flat out for `ms`, reconnecting whenever the proxy closes on it. */
 async function flood(port: number, ms: number): Promise<{ connections: number; requestsWritten: number }> {
@@ -56,9 +48,11 @@ async function flood(port: number, ms: number): Promise<{ connections: number; r
 }
 
 it('bounded RSS, descriptors and records under a pipelined flood; another client keeps its replies', async () => {
-  upstream = await startRawServer((request) => (request.head.target.includes('flood') ? 'hang' : OK_V4()));
+  const upstream = await startRawServer((request) => (request.head.target.includes('flood') ? 'hang' : OK_V4()));
+  onTestFinished(() => upstream.close());
   const log = path.join(mkdtempSync(path.join(os.tmpdir(), 'statescope-flood-')), 'capture.jsonl');
-  proc = startCli(['--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${upstream.port}`, '--no-dashboard', '--upstream-timeout', '2', '--log', log]);
+  const proc = startCli(['--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${upstream.port}`, '--no-dashboard', '--upstream-timeout', '2', '--log', log]);
+  onTestFinished(async () => void (await proc.stop('SIGKILL')));
   await proc.waitForOutput(/statescope log: .*\n/);
   const port = Number((await proc.waitForOutput(/proxy listening on 127\.0\.0\.1:(\d+)/))[1]);
   const pid = proc.child.pid!;
@@ -69,7 +63,7 @@ it('bounded RSS, descriptors and records under a pipelined flood; another client
   const rssBefore = rssMiB(pid);
   let rssPeak = rssBefore;
   const sampler = setInterval(() => {
-    if (proc?.child.exitCode === null) rssPeak = Math.max(rssPeak, rssMiB(pid));
+    if (proc.child.exitCode === null) rssPeak = Math.max(rssPeak, rssMiB(pid));
   }, 100);
   onTestFinished(() => clearInterval(sampler));
 
@@ -96,7 +90,7 @@ it('bounded RSS, descriptors and records under a pipelined flood; another client
   expect(floodRequests.length).toBeGreaterThan(0);
 
   expect(await proc.stop('SIGTERM')).toBe(0);
-  const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ExchangeRecord);
+  const records = readLogRecords(log);
   const flooded = records.filter((r) => r.request?.target.includes('flood'));
   // Bounded, and true: the requests forwarded, each unanswered within the reply timeout.
   expect(flooded.length).toBe(floodRequests.length);

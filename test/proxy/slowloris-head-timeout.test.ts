@@ -2,13 +2,13 @@
 // connections (and a descriptor each, twice over) for ever. A head begun and not finished within
 // --head-timeout now closes the connection, recorded client_timeout; idle pooled connections,
 // which ASP.NET keeps between requests, are never closed by it.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { ExchangeRecord } from '../../server/capture/wire-types.ts';
 import { startCli, type CliProcess } from '../helpers/cli.ts';
+import { readLogRecords } from '../helpers/log-records.ts';
 import { connectRawClient, waitFor, type RawClient } from '../helpers/net-peers.ts';
 import { sleep } from '../helpers/raw-server.ts';
 import { openDescriptors, startWellBehavedClient } from '../helpers/well-behaved-client.ts';
@@ -83,7 +83,7 @@ it(`${ATTACKERS} connections trickling a head at 1 byte/s are closed after --hea
   fresh.close();
 
   expect(await proc.stop('SIGTERM')).toBe(0);
-  const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ExchangeRecord);
+  const records = readLogRecords(log);
   const timedOut = records.filter((r) => r.outcome === 'client_timeout');
   expect(timedOut).toHaveLength(ATTACKERS);
   expect(timedOut[0]!.error).toMatch(new RegExp(`did not finish it within ${HEAD_TIMEOUT_S * 1000} ms`));
