@@ -81,7 +81,7 @@ export function registerProxyCommand(program: Command): void {
     .option('--log-keep <n>', 'rotated log files kept (FILE.1 ... FILE.N); older ones are deleted', positiveInt('--log-keep'), APP_DEFAULTS.logKeep)
     .option('--log-exchanges', 'print one line per exchange on stdout')
     .option('--upstream-timeout <seconds>', 'close the client when the upstream stays silent this long while a reply is due', positiveNumber('--upstream-timeout'), APP_DEFAULTS.replyTimeoutMs / 1000)
-    .option('--head-timeout <seconds>', 'close a client that began a request head and did not finish it within this time (idle pooled connections are never closed)', positiveNumber('--head-timeout'), DEFAULT_HEAD_TIMEOUT_MS / 1000)
+    .option('--head-timeout <seconds>', 'close a client that began a request head and did not finish it within this time, or stalled this long mid-body (idle pooled connections are never closed)', positiveNumber('--head-timeout'), DEFAULT_HEAD_TIMEOUT_MS / 1000)
     .option('--connect-timeout <seconds>', 'give up connecting to the upstream after this long', positiveNumber('--connect-timeout'), APP_DEFAULTS.connectTimeoutMs / 1000)
     .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, let exchanges in flight finish for up to this long', positiveNumber('--shutdown-grace'), 5)
     .addHelpText(

@@ -77,6 +77,11 @@ abstract class Framer<H extends MessageHead> {
     return this.state === 'head' && this.headLength === 0;
   }
 
+  /** Body bytes of the current message still to come (0 outside a body). */
+  get bodyBytesDue(): number {
+    return this.state === 'body' ? this.bodyRemaining : 0;
+  }
+
   /** Bytes of a head that has started but not completed (held, not yet reported). */
   get pendingHeadBytes(): number {
     return this.headLength;

@@ -39,7 +39,10 @@ export interface RelayOptions {
   replyTimeoutMs: number;
   /** A head split across segments is held at most this long before its bytes are flushed raw. */
   headHoldMs: number;
-  /** A request head begun but not complete after this long closes the connection (client_timeout). */
+  /**
+   * A request head begun but not complete after this long, or a request body that stalls this
+   * long, closes the connection (client_timeout).
+   */
   headTimeoutMs: number;
   /** Requests forwarded and not yet answered, per connection; past it the client is not read. */
   maxInFlight: number;
@@ -92,6 +95,8 @@ export class RelayConnection {
   private lastUpstreamByteAt = 0;
   /** performance.now() when the current partial request head began; null between heads. */
   private headStartedAt: number | null = null;
+  /** performance.now() of the last client bytes of a request body still due; null outside one. */
+  private bodyProgressAt: number | null = null;
 
   constructor(
     readonly connectionId: number,
@@ -183,7 +188,7 @@ export class RelayConnection {
       // ASP.NET never half-closes: a FIN means it is gone. A request it had not finished
       // sending is recorded now; a complete one may still get its reply before the upstream ends.
       this.clientEnded = true;
-      this.headStartedAt = null;
+      this.headStartedAt = this.bodyProgressAt = null;
       if (!this.requests.idle && !this.tunnel) this.finishAll('client_reset', CLIENT_GONE);
       this.toUpstream.end();
     });
@@ -227,7 +232,12 @@ export class RelayConnection {
       this.clientGate.hold(HOLD_IN_FLIGHT);
     }
     this.armHoldTimer();
-    if (this.requests.pendingHeadBytes > 0 && this.headStartedAt === null && !this.tunnel) this.startHeadClock();
+    if (this.tunnel) return;
+    if (this.requests.pendingHeadBytes > 0 && this.headStartedAt === null) this.startRequestClock();
+    if (this.requests.bodyBytesDue > 0) {
+      this.bodyProgressAt = performance.now();
+      if (this.headTimer === null) this.armHeadTimer(this.options.headTimeoutMs);
+    } else this.bodyProgressAt = null;
   }
 
   private onRequestHead(head: RequestHead): void {
@@ -333,9 +343,15 @@ export class RelayConnection {
     const oldest = this.pending.first();
     if (!oldest || this.tunnel || this.failed || this.closed) return;
     const limit = this.options.replyTimeoutMs;
-    // Not due while its body is still coming, nor while we hold the upstream back ourselves
-    // because the client is not reading.
-    if (oldest.dueAt === null || this.toClient.throttled) return this.armReplyTimer(limit);
+    if (oldest.dueAt === null) {
+      // Not due while its body is still coming; but an upstream that stops reading it is as dead
+      // as one that stops answering.
+      const stalledMs = this.toUpstream.throttled ? performance.now() - this.toUpstream.throttledSince : 0;
+      if (stalledMs < limit) return this.armReplyTimer(limit - stalledMs);
+      return this.upstreamFailure('upstream_timeout', `upstream read nothing for ${limit} ms while a request body was being sent`);
+    }
+    // Not due while we hold the upstream back ourselves because the client is not reading.
+    if (this.toClient.throttled) return this.armReplyTimer(limit);
     const silentMs = performance.now() - Math.max(oldest.dueAt, this.lastUpstreamByteAt);
     if (silentMs < limit) return this.armReplyTimer(limit - silentMs);
     const unanswered = this.pending.length;
@@ -345,7 +361,7 @@ export class RelayConnection {
     );
   }
 
-  private startHeadClock(): void {
+  private startRequestClock(): void {
     this.headStartedAt = performance.now();
     if (this.headTimer === null) this.armHeadTimer(this.options.headTimeoutMs);
   }
@@ -354,18 +370,32 @@ export class RelayConnection {
     this.headTimer = setTimeout(() => this.checkHeadTime(), Math.max(1, Math.ceil(ms)));
   }
 
-  /** A head begun and not finished in time: a slowloris, or a client that stopped mid-send. */
+  /**
+   * A head begun and not finished in time (a slowloris), or a body that stopped coming (a client
+   * that stopped mid-send). A body held up by us (upstream not reading, in-flight bound) is not
+   * the client's stall.
+   */
   private checkHeadTime(): void {
     this.headTimer = null;
-    if (this.headStartedAt === null || this.closed || this.tunnel || this.failed) return;
+    if (this.closed || this.tunnel || this.failed) return;
     const limit = this.options.headTimeoutMs;
-    const waited = performance.now() - this.headStartedAt;
-    if (waited < limit) return this.armHeadTimer(limit - waited);
-    const message = `the client began a request head (${this.requests.pendingHeadBytes} bytes so far) and did not finish it within ${limit} ms; connection closed`;
+    const now = performance.now();
+    let message: string;
+    if (this.headStartedAt !== null) {
+      const waited = now - this.headStartedAt;
+      if (waited < limit) return this.armHeadTimer(limit - waited);
+      message = `the client began a request head (${this.requests.pendingHeadBytes} bytes so far) and did not finish it within ${limit} ms; connection closed`;
+    } else if (this.bodyProgressAt !== null && this.requests.bodyBytesDue > 0) {
+      if (this.clientGate.held) return this.armHeadTimer(limit);
+      const stalled = now - this.bodyProgressAt;
+      if (stalled < limit) return this.armHeadTimer(limit - stalled);
+      message = `the client stopped sending its request body (${this.requests.bodyBytesDue} bytes still due) for ${limit} ms; connection closed`;
+    } else return;
     this.failed = { code: 'client_timeout', message };
-    // Replies still due on this connection are lost with it, for the same reason.
+    // Replies still due on this connection (and a request whose body stalled) are lost for this
+    // reason; a head never finished names nothing, so it gets a record of its own.
     this.finishAll('client_timeout', message);
-    this.hooks.record(recordOf(this.identity, newPendingExchange(null), 'client_timeout', message));
+    if (this.headStartedAt !== null) this.hooks.record(recordOf(this.identity, newPendingExchange(null), 'client_timeout', message));
     this.clearTimers();
     this.client.destroy();
     if (!this.upstream.destroyed) this.upstream.destroy();

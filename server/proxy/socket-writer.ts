@@ -3,6 +3,7 @@
 // without bound. Pieces pushed between begin() and commit() go out in one write: joined into
 // one buffer when small (an injected header line), else corked (one writev).
 import type net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { HOLD_DRAIN, type ReadGate } from './read-gate.ts';
 
 /** How long a socket we ended may linger half-open before it is destroyed. */
@@ -17,6 +18,7 @@ export class SocketWriter {
   private batch: Buffer[] | null = null;
   private chunk: Buffer | null = null;
   private throttledNow = false;
+  private throttledAt = 0;
 
   constructor(
     private readonly socket: net.Socket,
@@ -26,6 +28,11 @@ export class SocketWriter {
   /** True while the destination is full and the source is paused for it. */
   get throttled(): boolean {
     return this.throttledNow;
+  }
+
+  /** performance.now() when the current throttling began (meaningful while throttled). */
+  get throttledSince(): number {
+    return this.throttledAt;
   }
 
   /** Starts collecting the pieces forwarded from `chunk` (one chunk read from the source). */
@@ -83,6 +90,7 @@ export class SocketWriter {
   private throttle(): void {
     if (this.throttledNow) return;
     this.throttledNow = true;
+    this.throttledAt = performance.now();
     this.source.hold(HOLD_DRAIN);
     this.socket.once('drain', () => {
       this.throttledNow = false;
