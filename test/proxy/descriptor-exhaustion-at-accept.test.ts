@@ -25,7 +25,8 @@ function hasPrlimit(): boolean {
 
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(url)).text();
-  const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
+  const escaped = name.replace(/[{}"]/g, (c) => `\\${c}`);
+  const m = new RegExp(`^${escaped} (\\d+)`, 'm').exec(text);
   if (!m) throw new Error(`${name} not in /metrics:\n${text.slice(0, 2000)}`);
   return Number(m[1]);
 }
@@ -53,11 +54,13 @@ it(`at ulimit -n ${LIMIT}, ${ATTEMPTS} connections: the excess is refused, logge
     sockets.push(s);
   }
   await waitFor(() => sockets.every((s) => s.destroyed || !s.connecting), 10_000, 'every connection attempt settled');
-  // Until the count settles: a refused connection's close can reach us after the scrape.
+  // Until the proxy has taken every connection from the kernel's queue (each one connected as
+  // far as the client can tell) and each refused one's close has reached us.
   let counted = -1;
-  for (const until = Date.now() + 5000; Date.now() < until; await sleep(100)) {
+  for (const until = Date.now() + 10_000; Date.now() < until; await sleep(100)) {
     counted = await metric(metricsUrl, 'statescope_accept_drops_total');
-    if (counted === closedByProxy && counted > 0) break;
+    const open = await metric(metricsUrl, 'statescope_connections{side="client"}');
+    if (counted + open === ATTEMPTS && counted === closedByProxy) break;
   }
   const refused = closedByProxy;
   const held = ATTEMPTS - refused;
