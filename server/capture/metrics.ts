@@ -24,6 +24,8 @@ export interface CaptureMetricsOptions {
   version: string;
   /** Browsers connected to the dashboard's live feed, read at scrape time. */
   dashboardClients?: () => number;
+  /** Client connections the proxy listener refused for want of descriptors, read at scrape time. */
+  acceptDrops?: () => number;
   /** Node process metrics (process_*, nodejs_*); on by default. */
   processMetrics?: boolean;
 }
@@ -124,6 +126,18 @@ export class CaptureMetrics {
         const evicted = stats().capture.evicted;
         if (evicted > evictedSeen) this.inc(evicted - evictedSeen);
         evictedSeen = Math.max(evictedSeen, evicted);
+      },
+    });
+    // The proxy counts drops itself; the counter follows it by the difference.
+    let dropsSeen = 0;
+    new Counter({
+      name: 'statescope_accept_drops_total',
+      help: 'Client connections the proxy accepted and closed at once: the descriptor limit (ulimit -n) was reached',
+      registers,
+      collect() {
+        const drops = options.acceptDrops?.() ?? 0;
+        if (drops > dropsSeen) this.inc(drops - dropsSeen);
+        dropsSeen = Math.max(dropsSeen, drops);
       },
     });
     new Gauge({

@@ -12,9 +12,11 @@ export const OUTCOME_CODES = [
   'upstream_unreachable', // DNS failure, no route, host down
   'upstream_timeout', // connect or reply took longer than --upstream-timeout
   'upstream_reset', // upstream reset or closed the connection before the reply was complete
-  'client_reset', // client went away before its request was complete or answered
+  'client_reset', // client went away (left first) before its request was complete or answered
+  'client_timeout', // client began a request head and did not finish it within --head-timeout
   'unparseable', // bytes could not be parsed; relayed raw, not recorded as exchanges
   'proxy_shutdown', // statescope stopped while the exchange was in flight
+  'proxy_out_of_descriptors', // statescope could not open the upstream connection: EMFILE/ENFILE
 ] as const;
 export type OutcomeCode = (typeof OUTCOME_CODES)[number];
 

@@ -32,6 +32,7 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
       capture: app.capture,
       version: VERSION,
       dashboardClients: () => dashboard?.feedClients().length ?? 0,
+      acceptDrops: () => app.proxy.acceptDrops(),
     });
     try {
       dashboard = await startDashboard({

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInjectionValue } from '../capture/live-capture.ts';
 import { parseSessionItemsMode, type SessionItemsMode } from '../capture/session-items-capture.ts';
 import { DEFAULT_INJECTED_VERSION } from '../proxy/injection.ts';
+import { DEFAULT_HEAD_TIMEOUT_MS } from '../proxy/proxy-server.ts';
 import { hostPortOption, parseHostPort, STATE_SERVER_PORT, type HostPort } from './address.ts';
 import { addDiagnosisOptions, thresholdsFrom, type DiagnosisOptionValues } from './diagnosis-options.ts';
 import { runMainJob, type MainJobOptions } from './main-job.ts';
@@ -65,6 +66,7 @@ export interface ProxyCommandOptions extends DiagnosisOptionValues {
   logKeep: number;
   logExchanges?: boolean;
   upstreamTimeout: number;
+  headTimeout: number;
   connectTimeout: number;
   shutdownGrace: number;
 }
@@ -127,6 +129,7 @@ export function addProxyOptions(command: Command): Command {
     .option('--log-keep <n>', 'rotated log files kept (FILE.1 ... FILE.N); older ones are deleted', positiveInt('--log-keep'), APP_DEFAULTS.logKeep)
     .option('--log-exchanges', 'print one line per exchange on stdout')
     .option('--upstream-timeout <seconds>', 'close the client when the upstream stays silent this long while a reply is due', positiveNumber('--upstream-timeout'), APP_DEFAULTS.replyTimeoutMs / 1000)
+    .option('--head-timeout <seconds>', 'close a client that began a request head and did not finish it within this time, or stalled this long mid-body (idle pooled connections are never closed)', positiveNumber('--head-timeout'), DEFAULT_HEAD_TIMEOUT_MS / 1000)
     .option('--connect-timeout <seconds>', 'give up connecting to the upstream after this long', positiveNumber('--connect-timeout'), APP_DEFAULTS.connectTimeoutMs / 1000)
     .option('--shutdown-grace <seconds>', 'on SIGINT/SIGTERM, let exchanges in flight finish for up to this long', positiveNumber('--shutdown-grace'), 5);
   return addDiagnosisOptions(command);
@@ -149,6 +152,7 @@ export function mainJobOptions(opts: ProxyCommandOptions): MainJobOptions {
       maxCaptureBytes: Math.round(opts.maxCaptureMb * 1024 * 1024),
       connectTimeoutMs: opts.connectTimeout * 1000,
       replyTimeoutMs: opts.upstreamTimeout * 1000,
+      headTimeoutMs: opts.headTimeout * 1000,
       logFile: opts.log ?? null,
       logMaxBytes: Math.round(opts.logMaxMb * 1024 * 1024),
       logKeep: opts.logKeep,

@@ -42,6 +42,8 @@ export interface AppOptions {
   headHoldMs?: number;
   /** The operator's web.config settings the diagnoses measure against. */
   diagnosisThresholds?: Partial<DiagnosisThresholds>;
+  /** A request head begun and not finished after this long closes the connection (client_timeout). */
+  headTimeoutMs?: number;
 }
 
 export const MIB = 1024 * 1024;
@@ -117,6 +119,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       connectTimeoutMs: options.connectTimeoutMs,
       replyTimeoutMs: options.replyTimeoutMs,
       headHoldMs: options.headHoldMs,
+      headTimeoutMs: options.headTimeoutMs,
+      // The embedded server's side of each upstream connection is a descriptor of this process too.
+      descriptorsPerConnection: embedded ? 3 : 2,
+      notice,
       onRecord: handoff ? (record) => handoff.push(record) : (record) => capture.ingest(record),
       onUpstreamStatus: (reachable) => capture.setUpstreamReachable(reachable),
     });

@@ -5,6 +5,7 @@
 import { protocolError, type ProtocolError, type ProtocolErrorCode } from './errors.ts';
 import { getHeader, type RawHeader } from './headers.ts';
 import type { MessageHead, RequestHead, ResponseHead } from './messages.ts';
+import { RingQueue } from './ring-queue.ts';
 
 export interface FramerLimits {
   /** Start line + headers + blank line. */
@@ -33,20 +34,31 @@ export interface FramerHandlers<H extends MessageHead> {
 }
 
 const CRLF2 = Buffer.from('\r\n\r\n', 'latin1');
+const EMPTY = Buffer.alloc(0);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\s]+) ([A-Za-z]+\/\d+\.\d+)$/;
 const STATUS_LINE = /^(?:(HTTP\/\d+\.\d+) )?(\d{3})(?: (.*))?$/;
 
 type State = 'head' | 'body' | 'failed';
 
+/** First allocation for a head split across pushes; it doubles as the head grows. */
+const HELD_INITIAL_BYTES = 512;
+
 abstract class Framer<H extends MessageHead> {
   private state: State = 'head';
-  private headChunks: Buffer[] = [];
+  /**
+   * A head split across pushes, in one buffer that grows by doubling (amortised O(1) per byte:
+   * re-concatenating everything held on each push made one-byte segments quadratic). Bytes
+   * below `headLength` are never rewritten, so views of them stay valid; once the head
+   * completes the buffer becomes its `raw` and a new one is started for the next head.
+   */
+  private held: Buffer | null = null;
   private headLength = 0;
   private startLineChecked = false;
   private bodyRemaining = 0;
   /** Bytes of this direction consumed so far (heads and bodies). */
   private consumed = 0;
+  private paused = false;
   protected readonly limits: FramerLimits;
 
   constructor(
@@ -65,22 +77,45 @@ abstract class Framer<H extends MessageHead> {
     return this.state === 'head' && this.headLength === 0;
   }
 
+  /** Body bytes of the current message still to come (0 outside a body). */
+  get bodyBytesDue(): number {
+    return this.state === 'body' ? this.bodyRemaining : 0;
+  }
+
   /** Bytes of a head that has started but not completed (held, not yet reported). */
   get pendingHeadBytes(): number {
     return this.headLength;
   }
 
-  /** Copy of the partial head held so far (for a relay that must flush it raw). */
+  /**
+   * The partial head held so far (for a relay that must flush it raw). A view: its bytes never
+   * change, so `pendingHead().subarray(n)` is how to take only what arrived since.
+   */
   pendingHead(): Buffer {
-    return Buffer.concat(this.headChunks, this.headLength);
+    return this.held ? this.held.subarray(0, this.headLength) : EMPTY;
   }
 
-  push(chunk: Buffer): void {
+  /**
+   * Stops at the next message boundary: the rest of the chunk being pushed is not consumed
+   * (push() says how much was). Called from a handler by a caller that bounds messages in flight.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Returns how many bytes of `chunk` were consumed: all of them unless pause() was called. */
+  push(chunk: Buffer): number {
     let pos = 0;
     while (pos < chunk.length && this.state !== 'failed') {
       if (this.state === 'body') pos = this.takeBody(chunk, pos);
+      else if (this.paused && this.headLength === 0) return pos;
       else pos = this.takeHead(chunk, pos);
     }
+    return chunk.length;
   }
 
   private takeBody(chunk: Buffer, pos: number): number {
@@ -96,28 +131,36 @@ abstract class Framer<H extends MessageHead> {
   private takeHead(chunk: Buffer, pos: number): number {
     const end = this.findHeadEnd(chunk, pos);
     const take = end < 0 ? chunk.length - pos : end - pos;
-    if (this.headLength + take > this.limits.maxHeadBytes) {
+    const tooLarge = this.headLength + take > this.limits.maxHeadBytes;
+    // A whole head in one push within the limit (the usual case) is validated by parseHead.
+    // Otherwise the start line is checked first, exactly as a byte-at-a-time reader would meet
+    // its errors, so the code reported never depends on how the bytes were segmented.
+    if ((this.headLength > 0 || end < 0 || tooLarge) && !this.startLineChecked) {
+      const problem = this.checkStartLine(chunk, pos);
+      if (problem !== null) return this.fail(this.startLineError(), problem, chunk, pos);
+    }
+    if (tooLarge) {
       return this.fail('head_too_large', `message head exceeds ${this.limits.maxHeadBytes} bytes`, chunk, pos);
     }
-    const piece = chunk.subarray(pos, pos + take);
-    this.headChunks.push(piece);
-    this.headLength += take;
     if (end < 0) {
-      // A complete head is validated whole below; a partial one is checked early instead.
-      if (!this.startLineChecked && !this.checkStartLine(chunk)) return chunk.length;
       // Keep a private copy: held bytes must not pin (or alias) the caller's chunk.
-      this.headChunks[this.headChunks.length - 1] = Buffer.from(piece);
+      this.hold(chunk, pos, chunk.length);
       return chunk.length;
     }
-    const raw =
-      this.headChunks.length === 1 ? this.headChunks[0]! : Buffer.concat(this.headChunks, this.headLength);
-    this.headChunks = [];
+    let raw: Buffer;
+    if (this.headLength === 0) raw = chunk.subarray(pos, end);
+    else {
+      this.hold(chunk, pos, end);
+      raw = this.held!.subarray(0, this.headLength);
+    }
+    this.held = null;
     this.headLength = 0;
     this.startLineChecked = false;
     const parsed = this.parseHead(raw);
     if ('code' in parsed) {
       this.state = 'failed';
-      this.handlers.onError({ ...parsed, offset: this.consumed }, Buffer.concat([raw, chunk.subarray(end)]));
+      const rest = chunk.subarray(end);
+      this.handlers.onError({ ...parsed, offset: this.consumed }, rest.length === 0 ? raw : Buffer.concat([raw, rest]));
       return chunk.length;
     }
     this.consumed += raw.length;
@@ -128,69 +171,63 @@ abstract class Framer<H extends MessageHead> {
     return end;
   }
 
+  /** Appends chunk[from, to) to the held head, growing its buffer by doubling. */
+  private hold(chunk: Buffer, from: number, to: number): void {
+    const need = this.headLength + (to - from);
+    if (this.held === null || this.held.length < need) {
+      const doubled = Math.max(HELD_INITIAL_BYTES, 2 * (this.held?.length ?? 0));
+      const grown = Buffer.allocUnsafe(Math.max(need, Math.min(doubled, this.limits.maxHeadBytes)));
+      if (this.held) this.held.copy(grown, 0, 0, this.headLength);
+      this.held = grown;
+    }
+    chunk.copy(this.held, this.headLength, from, to);
+    this.headLength = need;
+  }
+
   /**
    * Index just past "\r\n\r\n" in `chunk` (searching from `pos`), counting a terminator that
-   * began in bytes already buffered; -1 when the head is not complete yet.
+   * began in bytes already held; -1 when the head is not complete yet. O(1) beyond the search.
    */
   private findHeadEnd(chunk: Buffer, pos: number): number {
     if (this.headLength > 0) {
-      const tail = this.tailBytes(3);
-      for (let k = Math.min(3, tail.length); k >= 1; k--) {
-        if (tail.subarray(tail.length - k).equals(CRLF2.subarray(0, k))) {
-          const need = CRLF2.subarray(k);
-          if (chunk.length - pos >= need.length && chunk.subarray(pos, pos + need.length).equals(need)) {
-            return pos + need.length;
-          }
-        }
+      const held = this.held!;
+      for (let k = Math.min(3, this.headLength); k >= 1; k--) {
+        if (!endsWith(held, this.headLength, k)) continue;
+        const need = 4 - k;
+        if (chunk.length - pos < need) continue;
+        let match = true;
+        for (let i = 0; i < need; i++) if (chunk[pos + i] !== CRLF2[k + i]) match = false;
+        if (match) return pos + need;
       }
     }
     const idx = chunk.indexOf(CRLF2, pos);
     return idx < 0 ? -1 : idx + 4;
   }
 
-  private tailBytes(n: number): Buffer {
-    const parts: Buffer[] = [];
-    let have = 0;
-    for (let i = this.headChunks.length - 1; i >= 0 && have < n; i--) {
-      const c = this.headChunks[i]!;
-      const t = c.subarray(Math.max(0, c.length - (n - have)));
-      parts.unshift(t);
-      have += t.length;
-    }
-    return Buffer.concat(parts);
-  }
-
   /**
    * Validates the start line as soon as it is complete, so garbage is reported at once rather
    * than held until the head limit is reached (a relay must not sit on bytes it cannot parse).
+   * Looks only at bytes not seen before, and only within the head limit: a line ending past
+   * the limit is the limit's error. Returns a problem, or null.
    */
-  private checkStartLine(chunk: Buffer): boolean {
-    const held = this.headLength <= 8192 ? Buffer.concat(this.headChunks, this.headLength) : null;
-    if (!held) return true; // a start line this long is caught by the head limit
-    const nl = held.indexOf(0x0a);
-    if (nl < 0) {
-      if (held.length > 0 && !this.plausibleStart(held)) {
-        this.fail(this.startLineError(), 'start line is not of this protocol', chunk, chunk.length, held);
-        return false;
-      }
-      return true;
-    }
+  private checkStartLine(chunk: Buffer, pos: number): string | null {
+    if (this.headLength === 0 && !this.plausibleStart(chunk[pos]!)) return 'start line is not of this protocol';
+    const nl = chunk.indexOf(0x0a, pos);
+    if (nl < 0 || nl >= pos + this.limits.maxHeadBytes - this.headLength) return null;
     this.startLineChecked = true;
-    const line = held.subarray(0, nl).toString('latin1');
+    const prefix = this.headLength > 0 ? this.held!.toString('latin1', 0, this.headLength) : '';
+    const line = prefix + chunk.toString('latin1', pos, nl);
     if (!line.endsWith('\r') || this.parseStartLine(line.slice(0, -1)) === null) {
-      this.fail(this.startLineError(), `malformed start line: ${JSON.stringify(line.slice(0, 120))}`, chunk, chunk.length, held);
-      return false;
+      return `malformed start line: ${JSON.stringify(line.slice(0, 120))}`;
     }
-    return true;
+    return null;
   }
 
-  private fail(code: ProtocolErrorCode, message: string, chunk: Buffer, pos: number, held?: Buffer): number {
+  private fail(code: ProtocolErrorCode, message: string, chunk: Buffer, pos: number): number {
     this.state = 'failed';
-    const pending = held ?? Buffer.concat(this.headChunks, this.headLength);
-    const rest = pos < chunk.length ? chunk.subarray(pos) : Buffer.alloc(0);
-    // When `held` is given the current piece is already inside it.
-    const unconsumed = held ? pending : Buffer.concat([pending, rest]);
-    this.headChunks = [];
+    const rest = chunk.subarray(pos);
+    const unconsumed = this.headLength === 0 ? rest : Buffer.concat([this.held!.subarray(0, this.headLength), rest]);
+    this.held = null;
     this.headLength = 0;
     this.handlers.onError(protocolError(code, message, this.consumed), unconsumed);
     return chunk.length;
@@ -232,9 +269,8 @@ abstract class Framer<H extends MessageHead> {
     return this.buildHead(start, headers, length, raw, text);
   }
 
-  private plausibleStart(held: Buffer): boolean {
+  private plausibleStart(first: number): boolean {
     // Before the first line ends, reject only bytes no start line can begin with.
-    const first = held[0]!;
     return first >= 0x21 && first <= 0x7e;
   }
 
@@ -242,6 +278,12 @@ abstract class Framer<H extends MessageHead> {
   protected abstract parseStartLine(line: string): string[] | null;
   protected abstract buildHead(start: string[], headers: RawHeader[], contentLength: number | null, raw: Buffer, text: string): H;
   protected abstract bodyLengthOf(head: H): number;
+}
+
+/** True when held[0, length) ends with the first `k` bytes of CRLF CRLF. */
+function endsWith(held: Buffer, length: number, k: number): boolean {
+  for (let i = 0; i < k; i++) if (held[length - k + i] !== CRLF2[i]) return false;
+  return true;
 }
 
 /** Content-Length as a number, null when absent, or an error message. */
@@ -276,7 +318,7 @@ export class RequestFramer extends Framer<RequestHead> {
 
 export class ResponseFramer extends Framer<ResponseHead> {
   /** Verbs of requests sent and not yet answered, oldest first (replies come in order). */
-  private readonly awaiting: string[] = [];
+  private readonly awaiting = new RingQueue<string>();
 
   /** Tells the framer a request was sent, so a reply to HEAD is framed without a body. */
   expectReplyTo(verb: string): void {

@@ -6,3 +6,4 @@ export * from './framer.ts';
 export * from './target.ts';
 export * from './classify.ts';
 export * from './serialize.ts';
+export * from './ring-queue.ts';

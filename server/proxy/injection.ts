@@ -1,25 +1,39 @@
 // The header-injection rule, applied to one reply head. The rule itself is plain data
 // (InjectionRule: enabled + value) owned by the capture controls; this is the code applying it.
-import { VERSION_HEADER, hasHeader, insertHeaderAfterStartLine, type ResponseHead } from '../protocol/index.ts';
+import { VERSION_HEADER, hasHeader, type ResponseHead } from '../protocol/index.ts';
 import type { InjectionRule } from '../capture/wire-types.ts';
 
 export const DEFAULT_INJECTED_VERSION = '4.0.30319';
 
-export interface InjectionResult {
-  /** Head bytes to forward. */
-  bytes: Buffer;
-  /** The inserted line (without CRLF), or null when the head is forwarded unchanged. */
-  line: string | null;
+/** The bytes of the inserted line for the rule's current value, built once per value. */
+let cached: { value: string; text: string; bytes: Buffer } | null = null;
+
+function lineFor(value: string): { text: string; bytes: Buffer } {
+  if (cached?.value !== value) {
+    const text = `${VERSION_HEADER}: ${value}`;
+    cached = { value, text, bytes: Buffer.from(`${text}\r\n`, 'latin1') };
+  }
+  return cached;
 }
 
 /**
- * Only replies without X-AspNet-Version (any case) change: one line inserted right after the
- * status line, where Microsoft's server puts it. Content-Length and body are untouched.
+ * Hands the head's bytes to `forward`: unchanged, or, for a reply without X-AspNet-Version (any
+ * case) while the rule is on, as three pieces with one line inserted right after the status
+ * line, where Microsoft's server puts it. Pieces are views, never a copy of the head: the
+ * writer joins them into its single write. Content-Length and body are untouched. Returns the
+ * inserted line (without CRLF), or null when nothing was inserted.
  */
-export function applyInjection(rule: InjectionRule, head: ResponseHead): InjectionResult {
-  if (!rule.enabled || hasHeader(head.headers, VERSION_HEADER)) return { bytes: head.raw, line: null };
-  return {
-    bytes: insertHeaderAfterStartLine(head.raw, VERSION_HEADER, rule.value),
-    line: `${VERSION_HEADER}: ${rule.value}`,
-  };
+export function applyInjection(rule: InjectionRule, head: ResponseHead, forward: (piece: Buffer) => void): string | null {
+  if (!rule.enabled || hasHeader(head.headers, VERSION_HEADER)) {
+    forward(head.raw);
+    return null;
+  }
+  const raw = head.raw;
+  const eol = raw.indexOf(0x0a); // the framer checked the status line ends in CRLF
+  const cut = eol < 0 ? raw.length : eol + 1;
+  const line = lineFor(rule.value);
+  forward(raw.subarray(0, cut));
+  forward(line.bytes);
+  forward(raw.subarray(cut));
+  return line.text;
 }

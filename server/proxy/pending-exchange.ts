@@ -8,6 +8,8 @@ export interface PendingExchange {
   /** performance.now() at the request head: latencies are measured from here. */
   t0: number;
   request: RequestRecord | null;
+  /** performance.now() when the request was complete and its reply became due; null until then. */
+  dueAt: number | null;
   requestBody: BodySink | null;
   firstByteAt: number | null;
   reply: ReplyRecord | null;
@@ -23,7 +25,8 @@ export interface ConnectionIdentity {
 
 /** `request` null: a failure or an unsolicited reply with no request to name it by. */
 export function newPendingExchange(request: RequestRecord | null): PendingExchange {
-  return { startedAt: Date.now(), t0: performance.now(), request, requestBody: null, firstByteAt: null, reply: null, replyBody: null, done: false };
+  const t0 = performance.now();
+  return { startedAt: Date.now(), t0, request, dueAt: t0, requestBody: null, firstByteAt: null, reply: null, replyBody: null, done: false };
 }
 
 /** The finished record (its id is assigned by the capture). */

@@ -32,8 +32,10 @@ export interface CliProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startCli(args: string[]): CliProcess {
-  return startProgram(process.execPath, [CLI, ...args]);
+/** `wrapper`: a command that runs node for us, e.g. ['prlimit', '--nofile=256:256']. */
+export function startCli(args: string[], wrapper: string[] = []): CliProcess {
+  const [command, ...prefix] = [...wrapper, process.execPath];
+  return startProgram(command!, [...prefix, CLI, ...args]);
 }
 
 /** Any statescope build (an installed bin, a single executable) run as a user would. */

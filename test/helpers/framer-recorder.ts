@@ -1,5 +1,5 @@
 // Runs a framer over a list of chunks and records what it reported, for comparing segmentations.
-import { RequestFramer, ResponseFramer, type MessageHead, type ProtocolError } from '../../server/protocol/index.ts';
+import { RequestFramer, ResponseFramer, type FramerLimits, type MessageHead, type ProtocolError } from '../../server/protocol/index.ts';
 
 export interface FramedMessage {
   head: MessageHead;
@@ -15,7 +15,7 @@ export interface FrameResult {
   reported: Buffer;
 }
 
-export function frame(direction: 'request' | 'response', chunks: Buffer[], replyVerbs: string[] = []): FrameResult {
+export function frame(direction: 'request' | 'response', chunks: Buffer[], replyVerbs: string[] = [], limits: Partial<FramerLimits> = {}): FrameResult {
   const messages: FramedMessage[] = [];
   const out: Buffer[] = [];
   let current: { head: MessageHead; body: Buffer[] } | null = null;
@@ -39,7 +39,7 @@ export function frame(direction: 'request' | 'response', chunks: Buffer[], reply
       result.unconsumed = Buffer.from(unconsumed);
     },
   };
-  const framer = direction === 'request' ? new RequestFramer(handlers) : new ResponseFramer(handlers);
+  const framer = direction === 'request' ? new RequestFramer(handlers, limits) : new ResponseFramer(handlers, limits);
   if (framer instanceof ResponseFramer) for (const v of replyVerbs) framer.expectReplyTo(v);
   const late: Buffer[] = [];
   for (const c of chunks) {

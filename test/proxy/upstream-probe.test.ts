@@ -29,10 +29,12 @@ it('probes a quiet upstream, and stops probing while traffic flows', async () =>
   };
   await exchange(); // from here on, traffic reports reachability (a probe already under way may still land)
   const probesBefore = emptyConnections();
-  // Traffic for well over two probe periods: each exchange's own connect reports reachability.
-  const until = Date.now() + 600;
+  // Traffic for six probe periods: each exchange's own connect reports reachability. A quiet
+  // upstream would see about six probes; one may still slip in when the shared machine stalls
+  // an exchange past a whole period.
+  const until = Date.now() + 900;
   while (Date.now() < until) await exchange();
-  expect(emptyConnections()).toBe(probesBefore);
+  expect(emptyConnections() - probesBefore).toBeLessThanOrEqual(1);
 });
 
 it('reports an upstream nobody listens on as unreachable', async () => {

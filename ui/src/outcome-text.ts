@@ -9,6 +9,8 @@ export const OUTCOME_TEXT: Record<OutcomeCode, string> = {
   upstream_timeout: 'Upstream timed out',
   upstream_reset: 'Upstream closed mid-exchange',
   client_reset: 'Client closed mid-exchange',
+  client_timeout: 'Client did not finish its request head in time',
   unparseable: 'Unparseable bytes (relayed raw)',
   proxy_shutdown: 'statescope shut down',
+  proxy_out_of_descriptors: 'statescope ran out of file descriptors',
 };
