@@ -1,0 +1,238 @@
+// The Redis store: every protocol operation is one Lua script (redis-scripts.ts), so several
+// statescope servers on one Redis lock, expire and count bytes as one state server. Faults are
+// never turned into replies: a failed or timed-out command rejects with StoreUnavailable and the
+// connection that asked is closed, as a dead state server would leave it.
+import { Redis, type RedisOptions } from 'ioredis';
+import { RateLimitedLog } from './rate-limited-log.ts';
+import { SCRIPTS, PURGE_BATCH, type ScriptName } from './redis-scripts.ts';
+import {
+  StoreUnavailable,
+  type FoundOutcome,
+  type LockedOutcome,
+  type LockOutcome,
+  type ReadOutcome,
+  type SetRequest,
+  type StateStore,
+  type StoreStats,
+  type WriteOutcome,
+} from './store.ts';
+import { DEFAULT_REDIS_KEY_PREFIX, describeStore } from './store-spec.ts';
+
+export interface RedisStoreOptions {
+  /** redis://[user:pass@]HOST:PORT[/DB] or rediss://... */
+  url: string;
+  /** Prefix of every key this store writes; servers sharing sessions must share it. */
+  keyPrefix?: string;
+  /** Clock for expiry and lock dates; by default Redis's own TIME, one clock for every server. */
+  now?: () => number;
+  /** A command unanswered this long fails (the client's connection is closed). Default 3000. */
+  commandTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface RedisStoreHealth {
+  connected: boolean;
+  /** Times the connection to Redis was lost (or could not be made) since start. */
+  outages: number;
+}
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
+const LOG_INTERVAL_MS = 10_000;
+/** Reconnect backoff: 50 ms, 100 ms, ... at most every second. */
+const MAX_RECONNECT_DELAY_MS = 1000;
+
+type ScriptCall = (...args: Array<string | Buffer>) => Promise<unknown[]>;
+type Reply = Array<number | Buffer>;
+
+const DONE = { kind: 'done' } as const;
+const MISSING = { kind: 'missing' } as const;
+
+export class RedisStore implements StateStore {
+  readonly label: string;
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly keys: { expiries: string; sizes: string; bytes: string };
+  private readonly now: (() => number) | undefined;
+  private readonly outageLog: RateLimitedLog;
+  private readonly write: (line: string) => void;
+  private connected = false;
+  private outages = 0;
+  private everConnected = false;
+
+  constructor(options: RedisStoreOptions) {
+    this.label = describeStore({ kind: 'redis', url: options.url });
+    this.prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+    this.keys = { expiries: `${this.prefix}expiries`, sizes: `${this.prefix}sizes`, bytes: `${this.prefix}bytes` };
+    this.now = options.now;
+    this.write = options.log ?? (() => {});
+    this.outageLog = new RateLimitedLog(this.write, Date.now, LOG_INTERVAL_MS);
+    const redisOptions: RedisOptions = {
+      // Fail at once rather than queue: a request waiting for Redis to come back would outlive
+      // ASP.NET's stateNetworkTimeout, and a queued write could land long after its client gave up.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      // A command whose fate is unknown (connection lost mid-flight) is failed, never resent: a
+      // resent Set or GetExclusive could act twice.
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      connectTimeout: 2000,
+      retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
+      // Commands of many client connections issued in one tick leave in one write.
+      enableAutoPipelining: true,
+      connectionName: 'statescope',
+    };
+    this.redis = new Redis(options.url, redisOptions);
+    for (const [name, lua] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, { numberOfKeys: 4, lua });
+    this.redis.on('ready', () => {
+      this.connected = true;
+      if (this.everConnected) this.write(`statescope server: Redis store ${this.label} is back; serving again`);
+      this.everConnected = true;
+    });
+    this.redis.on('close', () => {
+      if (this.connected) {
+        this.connected = false;
+        this.outages++;
+        this.write(`statescope server: lost the Redis store ${this.label}; closing client connections until it returns`);
+      }
+    });
+    this.redis.on('error', (error: Error) => {
+      if (!this.connected && !this.everConnected) this.outages = Math.max(this.outages, 1);
+      this.outageLog.log(`statescope server: Redis store ${this.label}: ${error.message} (reconnecting)`);
+    });
+  }
+
+  /** Resolves once Redis answers, or after `timeoutMs` (the store keeps trying either way). */
+  async ready(timeoutMs: number): Promise<boolean> {
+    if (this.connected) return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.redis.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.redis.once('ready', onReady);
+    });
+  }
+
+  health(): RedisStoreHealth {
+    return { connected: this.connected, outages: this.outages };
+  }
+
+  async get(key: string, exclusive: boolean): Promise<ReadOutcome> {
+    const r = await this.run('ssGet', key, exclusive ? '1' : '0');
+    if (r[0] === 2) {
+      const cookie = r[4] as number;
+      const found: FoundOutcome = {
+        kind: 'found',
+        body: r[1] as Buffer,
+        timeoutMinutes: r[2] as number,
+        firstReadOfUninitialized: r[3] === 1,
+        lockCookie: cookie < 0 ? null : cookie,
+      };
+      return found;
+    }
+    return this.lockOrMissing(r);
+  }
+
+  async release(key: string, lockCookie: number): Promise<LockOutcome> {
+    return this.lockOutcome(await this.run('ssRelease', key, String(lockCookie)));
+  }
+
+  async remove(key: string, lockCookie: number | undefined): Promise<LockOutcome> {
+    return this.lockOutcome(await this.run('ssRemove', key, lockCookie === undefined ? '' : String(lockCookie)));
+  }
+
+  async resetTimeout(key: string): Promise<typeof MISSING | typeof DONE> {
+    const r = await this.run('ssResetTimeout', key);
+    return r[0] === 1 ? DONE : MISSING;
+  }
+
+  set(key: string, request: SetRequest): Promise<WriteOutcome> {
+    return this.put(key, request, false);
+  }
+
+  createUninitialized(key: string, request: SetRequest): Promise<WriteOutcome> {
+    return this.put(key, request, true);
+  }
+
+  async purgeExpired(): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const r = await this.run('ssPurge', '');
+      const n = r as unknown as number;
+      purged += n;
+      if (n < PURGE_BATCH) return purged;
+    }
+  }
+
+  async stats(): Promise<StoreStats> {
+    const r = await this.run('ssStats', '');
+    return { items: r[0] as number, storedBytes: r[1] as number };
+  }
+
+  async close(): Promise<void> {
+    this.redis.removeAllListeners('close');
+    this.redis.on('error', () => {});
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  private async put(key: string, request: SetRequest, uninitialized: boolean): Promise<WriteOutcome> {
+    const max = Number.isFinite(request.maxStoredBytes) ? String(request.maxStoredBytes) : '-1';
+    const cookie = request.lockCookie === undefined ? '' : String(request.lockCookie);
+    let r: Reply;
+    try {
+      r = await this.run('ssSet', key, String(request.timeoutMinutes), cookie, max, uninitialized ? '1' : '0', request.body);
+    } catch (error) {
+      // Redis at maxmemory with noeviction refuses writes: that is a full store, answered like
+      // our own ceiling (500, which ASP.NET ignores for a Set), not a dead one.
+      const cause = error instanceof StoreUnavailable ? error.cause : error;
+      if (cause instanceof Error && cause.message.startsWith('OOM')) {
+        return { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${cause.message}` };
+      }
+      throw error;
+    }
+    if (r[0] === 4) return { kind: 'full', storedBytes: r[1] as number };
+    if (r[0] === 3) return this.locked(r);
+    return DONE;
+  }
+
+  private lockOutcome(r: Reply): LockOutcome {
+    return r[0] === 1 ? DONE : this.lockOrMissing(r);
+  }
+
+  private lockOrMissing(r: Reply): LockedOutcome | typeof MISSING {
+    return r[0] === 3 ? this.locked(r) : MISSING;
+  }
+
+  private locked(r: Reply): LockedOutcome {
+    return { kind: 'locked', lockedAt: r[1] as number, now: r[2] as number, lockCookie: r[3] as number };
+  }
+
+  /** Runs one script for `key`; any failure of Redis or the link becomes StoreUnavailable. */
+  private async run(script: ScriptName, key: string, ...args: Array<string | Buffer>): Promise<Reply> {
+    const call = (this.redis as unknown as Record<string, ScriptCall>)[`${script}Buffer`]!;
+    const now = this.now === undefined ? '' : String(Math.trunc(this.now()));
+    try {
+      return (await call.call(
+        this.redis,
+        `${this.prefix}i:${key}`,
+        this.keys.expiries,
+        this.keys.sizes,
+        this.keys.bytes,
+        key,
+        now,
+        `${this.prefix}i:`,
+        ...args,
+      )) as Reply;
+    } catch (error) {
+      throw new StoreUnavailable(`Redis store ${this.label}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,145 @@
+// A real redis-server for tests (Debian's redis-server, which .ci/run installs): started on a
+// free port in its own temporary directory, never the default 6379, stopped or killed by the
+// test. Persistence is off unless a test asks for AOF.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+
+export interface RedisProcessOptions {
+  /** 'aof' keeps every write in an append-only file fsynced each second (survives a restart). */
+  persistence?: 'none' | 'aof';
+  /** Extra redis-server arguments, e.g. ['--maxmemory', '2mb']. */
+  args?: string[];
+}
+
+export class RedisProcess {
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private output = '';
+
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+    private readonly options: RedisProcessOptions,
+  ) {}
+
+  static async start(options: RedisProcessOptions = {}): Promise<RedisProcess> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'statescope-redis-'));
+    const redis = new RedisProcess(await freePort(), dir, options);
+    await redis.launch();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  /** Starts redis-server again on the same port and directory (after stop or kill). */
+  async launch(): Promise<void> {
+    if (this.child) throw new Error('redis-server already running');
+    const aof = this.options.persistence === 'aof';
+    const args = [
+      '--port', String(this.port),
+      '--bind', '127.0.0.1',
+      '--dir', this.dir,
+      '--save', '',
+      '--appendonly', aof ? 'yes' : 'no',
+      '--appendfsync', 'everysec',
+      '--daemonize', 'no',
+      '--protected-mode', 'yes',
+      ...(this.options.args ?? []),
+    ];
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => (this.output = (this.output + s).slice(-8000)));
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.output = (this.output + s).slice(-8000)));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        if (this.child === child) this.child = null;
+        resolve();
+      }),
+    );
+    const deadline = Date.now() + 10_000;
+    while (!(await ping(this.port))) {
+      if (this.child !== child) throw new Error(`redis-server exited: ${this.output}`);
+      if (Date.now() > deadline) throw new Error(`redis-server not answering on ${this.port}: ${this.output}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** SIGKILL: Redis dies without a word, as on a crash or a pulled cable. */
+  async kill(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** Graceful shutdown (SIGTERM). */
+  async stop(): Promise<void> {
+    this.child?.kill('SIGTERM');
+    await this.exited;
+  }
+
+  /** Stops the server and removes its directory. */
+  async dispose(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One redis-server for the test file: started before its tests, removed after. The returned
+ * object's `redis` is set once beforeAll has run.
+ */
+export function useRedisServer(options: RedisProcessOptions = {}): { redis: RedisProcess } {
+  const holder = {} as { redis: RedisProcess };
+  beforeAll(async () => {
+    holder.redis = await RedisProcess.start(options);
+  });
+  afterAll(async () => {
+    await holder.redis?.dispose();
+  });
+  return holder;
+}
+
+let prefixes = 0;
+/** A key prefix no other server in this test process uses, so tests sharing a Redis never meet. */
+export function uniquePrefix(label = 't'): string {
+  return `${label}${process.pid}-${++prefixes}:`;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when a Redis on `port` answers PING. */
+export function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    let text = '';
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      if (text.includes('\r\n')) done(text.startsWith('+PONG'));
+    });
+  });
+}
