@@ -4,6 +4,8 @@ import { validateInjectionValue } from '../capture/live-capture.ts';
 import { DEFAULT_INJECTED_VERSION } from '../proxy/injection.ts';
 import { hostPortOption, parseHostPort, type HostPort } from './address.ts';
 import { runMainJob } from './main-job.ts';
+import { storeOption } from './server-command.ts';
+import type { StoreSpec } from '../stateserver/store-spec.ts';
 import { APP_DEFAULTS, MIB } from './statescope-app.ts';
 
 export const DEFAULT_PROXY_LISTEN = '127.0.0.1:42425';
@@ -34,6 +36,7 @@ interface ProxyCommandOptions {
   listen: HostPort;
   upstream?: HostPort;
   embeddedVersionHeader: string | false;
+  store?: StoreSpec;
   injectVersion?: string | true;
   captureBodies: number;
   maxExchanges: number;
@@ -61,6 +64,7 @@ export function registerProxyCommand(program: Command): void {
     .option('--upstream <host:port>', 'the real state server (default: the embedded state server on a free loopback port)', hostPortOption())
     .option('--embedded-version-header <value>', 'X-AspNet-Version sent by the embedded state server', DEFAULT_INJECTED_VERSION)
     .option('--no-embedded-version-header', 'run the embedded state server WITHOUT X-AspNet-Version (reproduces the classic failure)')
+    .option('--store <memory|redis-url>', "the embedded state server's store: memory (default) or redis://[user:pass@]HOST:PORT[/DB]", storeOption)
     .addOption(
       new Option('--inject-version [value]', `insert X-AspNet-Version into replies that lack it (value default ${DEFAULT_INJECTED_VERSION})`).argParser(versionValue),
     )
@@ -97,7 +101,8 @@ Examples:
                                                       expose it only to your web servers)
   statescope --no-embedded-version-header             watch the version error happen (then: statescope load)`,
     )
-    .action(async (opts: ProxyCommandOptions) => {
+    .action(async (opts: ProxyCommandOptions, command: Command) => {
+      if (opts.store && opts.upstream) command.error('--store is for the embedded state server; it cannot be combined with --upstream');
       await runProxy(opts);
     });
 }
@@ -108,6 +113,7 @@ async function runProxy(opts: ProxyCommandOptions): Promise<void> {
       listen: opts.listen,
       upstream: opts.upstream ?? null,
       embeddedVersionHeader: opts.embeddedVersionHeader === false ? null : opts.embeddedVersionHeader,
+      embeddedStore: opts.store,
       injection: {
         enabled: opts.injectVersion !== undefined,
         value: typeof opts.injectVersion === 'string' ? opts.injectVersion : DEFAULT_INJECTED_VERSION,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 
 export interface RedisProcessOptions {
-  /** 'aof' keeps every write in an append-only file fsynced each second (survives a restart). */
+  /** 'aof' keeps every write in an append-only file, fsynced per write (survives even SIGKILL). */
   persistence?: 'none' | 'aof';
   /** Extra redis-server arguments, e.g. ['--maxmemory', '2mb']. */
   args?: string[];
@@ -51,7 +51,7 @@ export class RedisProcess {
       '--dir', this.dir,
       '--save', '',
       '--appendonly', aof ? 'yes' : 'no',
-      '--appendfsync', 'everysec',
+      '--appendfsync', 'always',
       '--daemonize', 'no',
       '--protected-mode', 'yes',
       ...(this.options.args ?? []),
