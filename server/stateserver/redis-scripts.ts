@@ -133,7 +133,7 @@ local function room(freed)
 end
 local function put(counter, uninit)
   local old = tonumber(redis.call('HGET', sizes, member)) or 0
-  redis.call('DEL', item)
+  -- Every field is written (x by touch), so no DEL first: a replaced entry keeps nothing old.
   redis.call('HSET', item, 'b', body, 't', num(t), 'c', num(counter), 'l', '0', 'd', '0', 'u', uninit)
   redis.call('HSET', sizes, member, size)
   redis.call('INCRBY', total, size - old)
@@ -169,16 +169,24 @@ return { 1 }
 const PURGE = `return purge(${PURGE_BATCH})`;
 
 /** Read-only totals: items counted and their bytes. */
-const STATS = `return { redis.call('HLEN', sizes), tonumber(redis.call('GET', total)) or 0 }`;
+const STATS = `return { redis.call('HLEN', KEYS[3]), tonumber(redis.call('GET', KEYS[4])) or 0 }`;
+
+// Script flags (Redis 7.0+). With maxmemory and noeviction, Redis refuses scripts without
+// allow-oom while it is over the limit. Only Set may be refused that way (and is answered 500,
+// like our own ceiling); reads, locks, removes and purges must keep working on a full Redis,
+// since they only refresh an expiry or free memory.
+const STORES_DATA = '#!lua\n';
+const KEEPS_WORKING_WHEN_FULL = '#!lua flags=allow-oom\n';
+const READ_ONLY = '#!lua flags=no-writes,allow-oom\n';
 
 export const SCRIPTS = {
-  ssGet: PRELUDE + GET,
-  ssRelease: PRELUDE + RELEASE,
-  ssRemove: PRELUDE + REMOVE,
-  ssResetTimeout: PRELUDE + RESET_TIMEOUT,
-  ssSet: PRELUDE + SET,
-  ssPurge: PRELUDE + PURGE,
-  ssStats: PRELUDE + STATS,
+  ssGet: KEEPS_WORKING_WHEN_FULL + PRELUDE + GET,
+  ssRelease: KEEPS_WORKING_WHEN_FULL + PRELUDE + RELEASE,
+  ssRemove: KEEPS_WORKING_WHEN_FULL + PRELUDE + REMOVE,
+  ssResetTimeout: KEEPS_WORKING_WHEN_FULL + PRELUDE + RESET_TIMEOUT,
+  ssSet: STORES_DATA + PRELUDE + SET,
+  ssPurge: KEEPS_WORKING_WHEN_FULL + PRELUDE + PURGE,
+  ssStats: READ_ONLY + STATS,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -13,6 +13,8 @@ export interface RedisProcessOptions {
   persistence?: 'none' | 'aof';
   /** Extra redis-server arguments, e.g. ['--maxmemory', '2mb']. */
   args?: string[];
+  /** A port chosen beforehand (e.g. one a server was already pointed at); default a free one. */
+  port?: number;
 }
 
 export class RedisProcess {
@@ -28,7 +30,7 @@ export class RedisProcess {
 
   static async start(options: RedisProcessOptions = {}): Promise<RedisProcess> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'statescope-redis-'));
-    const redis = new RedisProcess(await freePort(), dir, options);
+    const redis = new RedisProcess(options.port ?? (await freePort()), dir, options);
     await redis.launch();
     return redis;
   }
@@ -80,6 +82,15 @@ export class RedisProcess {
     await this.exited;
   }
 
+  /** SIGSTOP / SIGCONT: Redis hangs with its connections open (a stuck host, a long fork). */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Graceful shutdown (SIGTERM). */
   async stop(): Promise<void> {
     this.child?.kill('SIGTERM');
@@ -88,6 +99,7 @@ export class RedisProcess {
 
   /** Stops the server and removes its directory. */
   async dispose(): Promise<void> {
+    this.thaw();
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
