@@ -151,7 +151,8 @@ export function ping(port: number): Promise<boolean> {
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       text += chunk.toString('latin1');
-      if (text.includes('\r\n')) done(text.startsWith('+PONG'));
+      // A server with requirepass answers NOAUTH: up, just not ours to use without the password.
+      if (text.includes('\r\n')) done(text.startsWith('+PONG') || text.startsWith('-NOAUTH'));
     });
   });
 }
