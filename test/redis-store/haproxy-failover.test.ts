@@ -9,7 +9,7 @@ import type { ScenarioReport } from '../../server/client/scenario.ts';
 import { startCli } from '../helpers/cli.ts';
 import { RawClient, request, targetFor, type ReceivedReply } from '../stateserver/helpers.ts';
 import { HaproxyProcess } from './haproxy.ts';
-import { useRedisServer } from './redis-process.ts';
+import { useRedisServer } from './use-redis-server.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 const LOAD_SESSIONS = 20;

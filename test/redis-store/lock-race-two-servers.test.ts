@@ -4,7 +4,7 @@
 // stale read shows up as a body that is not exactly the previous holder's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, request, targetFor } from '../stateserver/helpers.ts';
-import { useRedisServer } from './redis-process.ts';
+import { useRedisServer } from './use-redis-server.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 const CLIENTS = 40;

@@ -1,12 +1,12 @@
 // A real redis-server for tests (Debian's redis-server, which .ci/run installs): started on a
 // free port in its own temporary directory, never the default 6379, stopped or killed by the
-// test. Persistence is off unless a test asks for AOF.
+// test. Persistence is off unless a test asks for AOF. No test-runner imports: the store bench
+// (bench/store.ts) starts its Redis with this too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
 
 export interface RedisProcessOptions {
   /** 'aof' keeps every write in an append-only file, fsynced per write (survives even SIGKILL). */
@@ -103,21 +103,6 @@ export class RedisProcess {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/**
- * One redis-server for the test file: started before its tests, removed after. The returned
- * object's `redis` is set once beforeAll has run.
- */
-export function useRedisServer(options: RedisProcessOptions = {}): { redis: RedisProcess } {
-  const holder = {} as { redis: RedisProcess };
-  beforeAll(async () => {
-    holder.redis = await RedisProcess.start(options);
-  });
-  afterAll(async () => {
-    await holder.redis?.dispose();
-  });
-  return holder;
 }
 
 let prefixes = 0;

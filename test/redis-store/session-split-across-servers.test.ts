@@ -3,7 +3,7 @@
 // bookkeeping, whichever instance each request of ASP.NET happens to reach.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, request, targetFor } from '../stateserver/helpers.ts';
-import { useRedisServer } from './redis-process.ts';
+import { useRedisServer } from './use-redis-server.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 const holder = useRedisServer();

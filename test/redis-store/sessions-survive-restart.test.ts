@@ -2,7 +2,7 @@
 // loses no session and no lock, and neither does restarting Redis itself when it persists (AOF).
 import { afterAll, describe, expect, it } from 'vitest';
 import { RawClient, request, targetFor } from '../stateserver/helpers.ts';
-import { useRedisServer } from './redis-process.ts';
+import { useRedisServer } from './use-redis-server.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 const holder = useRedisServer({ persistence: 'aof' });

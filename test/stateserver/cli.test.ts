@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStateServer } from '../../server/stateserver/index.ts';
-import { RedisProcess, useRedisServer } from '../redis-store/redis-process.ts';
+import { RedisProcess } from '../redis-store/redis-process.ts';
+import { useRedisServer } from '../redis-store/use-redis-server.ts';
 import { RawClient, repoRoot, request, targetFor } from './helpers.ts';
 
 const ENTRY = path.join(repoRoot, 'server', 'cli', 'statescope.mjs');

@@ -14,7 +14,8 @@ import {
   type StateServerOptions,
 } from '../../server/stateserver/index.ts';
 import { MEMORY_STORE, type StoreSpec } from '../../server/stateserver/store-spec.ts';
-import { uniquePrefix, useRedisServer } from '../redis-store/redis-process.ts';
+import { uniquePrefix } from '../redis-store/redis-process.ts';
+import { useRedisServer } from '../redis-store/use-redis-server.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
