@@ -2,6 +2,8 @@
 // statescope servers on one Redis lock, expire and count bytes as one state server. Faults are
 // never turned into replies: a failed or timed-out command rejects with StoreUnavailable and the
 // connection that asked is closed, as a dead state server would leave it.
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RateLimitedLog } from './rate-limited-log.ts';
 import { SCRIPTS, PURGE_BATCH, type ScriptName } from './redis-scripts.ts';
@@ -41,8 +43,9 @@ const LOG_INTERVAL_MS = 10_000;
 /** Reconnect backoff: 50 ms, 100 ms, ... at most every second. */
 const MAX_RECONNECT_DELAY_MS = 1000;
 
-type ScriptCall = (...args: Array<string | Buffer>) => Promise<unknown[]>;
 type Reply = Array<number | Buffer>;
+/** ioredis generates a Buffer-reply variant of every command; its typings omit evalshaBuffer. */
+type EvalSha = (sha: string, keys: number, ...args: Array<string | Buffer>) => Promise<unknown>;
 
 const DONE = { kind: 'done' } as const;
 const MISSING = { kind: 'missing' } as const;
@@ -58,6 +61,7 @@ export class RedisStore implements StateStore {
   private connected = false;
   private outages = 0;
   private everConnected = false;
+  private readonly emitter = new EventEmitter();
 
   constructor(options: RedisStoreOptions) {
     this.label = describeStore({ kind: 'redis', url: options.url });
@@ -82,11 +86,18 @@ export class RedisStore implements StateStore {
       connectionName: 'statescope',
     };
     this.redis = new Redis(options.url, redisOptions);
-    for (const [name, lua] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, { numberOfKeys: 4, lua });
     this.redis.on('ready', () => {
-      this.connected = true;
-      if (this.everConnected) this.write(`statescope server: Redis store ${this.label} is back; serving again`);
-      this.everConnected = true;
+      // Serve only once every script is loaded: a NOSCRIPT retry would run an operation after
+      // ones its client sent later, breaking the per-connection order.
+      this.loadScripts().then(
+        () => {
+          this.connected = true;
+          if (this.everConnected) this.write(`statescope server: Redis store ${this.label} is back; serving again`);
+          this.everConnected = true;
+          this.emitter.emit('serving');
+        },
+        (error: unknown) => this.outageLog.log(`statescope server: Redis store ${this.label}: cannot load scripts: ${(error as Error).message}`),
+      );
     });
     this.redis.on('close', () => {
       if (this.connected) {
@@ -106,14 +117,14 @@ export class RedisStore implements StateStore {
     if (this.connected) return true;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
+        this.emitter.off('serving', onReady);
         resolve(false);
       }, timeoutMs);
       const onReady = (): void => {
         clearTimeout(timer);
         resolve(true);
       };
-      this.redis.once('ready', onReady);
+      this.emitter.once('serving', onReady);
     });
   }
 
@@ -215,24 +226,32 @@ export class RedisStore implements StateStore {
     return { kind: 'locked', lockedAt: r[1] as number, now: r[2] as number, lockCookie: r[3] as number };
   }
 
-  /** Runs one script for `key`; any failure of Redis or the link becomes StoreUnavailable. */
-  private async run(script: ScriptName, key: string, ...args: Array<string | Buffer>): Promise<Reply> {
-    const call = (this.redis as unknown as Record<string, ScriptCall>)[`${script}Buffer`]!;
+  /**
+   * Runs one script for `key` by its SHA (EVALSHA: only the arguments cross the wire); a Redis
+   * that does not know it yet (first use, or restarted) is given the script and asked again.
+   * Any failure of Redis or of the link becomes StoreUnavailable.
+   */
+  private run(script: ScriptName, key: string, ...args: Array<string | Buffer>): Promise<Reply> {
     const now = this.now === undefined ? '' : String(Math.trunc(this.now()));
-    try {
-      return (await call.call(
-        this.redis,
-        `${this.prefix}i:${key}`,
-        this.keys.expiries,
-        this.keys.sizes,
-        this.keys.bytes,
-        key,
-        now,
-        `${this.prefix}i:`,
-        ...args,
-      )) as Reply;
-    } catch (error) {
-      throw new StoreUnavailable(`Redis store ${this.label}: ${(error as Error).message}`, { cause: error });
-    }
+    if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
+    const evalsha = (this.redis as unknown as { evalshaBuffer: EvalSha }).evalshaBuffer;
+    const keys = [`${this.prefix}i:${key}`, this.keys.expiries, this.keys.sizes, this.keys.bytes];
+    return evalsha.call(this.redis, SHAS[script], 4, ...keys, key, now, `${this.prefix}i:`, ...args).then(
+      (reply) => reply as Reply,
+      (error: unknown) => {
+        // Someone flushed the script cache under us: fail this request (its client sees a
+        // closed connection) rather than resend it out of order, and load the scripts again.
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) void this.loadScripts().catch(() => {});
+        throw new StoreUnavailable(`Redis store ${this.label}: ${(error as Error).message}`, { cause: error });
+      },
+    );
+  }
+
+  private async loadScripts(): Promise<void> {
+    await Promise.all(Object.values(SCRIPTS).map((lua) => this.redis.script('LOAD', lua)));
   }
 }
+
+const SHAS = Object.fromEntries(
+  Object.entries(SCRIPTS).map(([name, lua]) => [name, createHash('sha1').update(lua).digest('hex')]),
+) as Record<ScriptName, string>;

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStateServer, type RunningStateServer } from '../../server/stateserver/index.ts';
 import { RawClient, request, targetFor } from '../stateserver/helpers.ts';
-import { freePort, RedisProcess } from './redis-process.ts';
+import { freePort, RedisProcess, redisCommand } from './redis-process.ts';
 
 const T = targetFor('outageoutageoutage000001');
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -94,6 +94,24 @@ describe('Redis store faults', () => {
     }
     const again = await RawClient.connect(server.port);
     await expect.poll(async () => (await again.exchange(request('GET', T))).body.toString(), { timeout: 10_000 }).toBe('v');
+    again.destroy();
+  });
+
+  it('fails (never reorders) a request whose script Redis forgot (SCRIPT FLUSH), then serves again', async () => {
+    const { redis, server } = await setup();
+    const client = await RawClient.connect(server.port);
+    expect((await client.exchange(request('PUT', T, [['Timeout', 20]], 'one'))).head.status).toBe(200);
+    expect(await redisCommand(redis!.port, 'SCRIPT FLUSH')).toBe('+OK');
+    // Pipelined Set then Get: resending the Set after reloading the script would run it after the
+    // Get. The connection is closed instead, with nothing answered out of order.
+    client.send(Buffer.concat([request('PUT', T, [['Timeout', 20]], 'two'), request('GET', T)]), 'PUT', 'GET');
+    await client.closed;
+    expect(server.stats().storeFailures).toBeGreaterThanOrEqual(1);
+    const again = await RawClient.connect(server.port);
+    await expect.poll(async () => (await again.exchange(request('HEAD', T), 'HEAD')).head.status, { timeout: 5000 }).toBe(200);
+    again.send(Buffer.concat([request('PUT', T, [['Timeout', 20]], 'three'), request('GET', T)]), 'PUT', 'GET');
+    expect((await again.nextReply()).head.status).toBe(200);
+    expect((await again.nextReply()).body.toString()).toBe('three');
     again.destroy();
   });
 

@@ -122,6 +122,23 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Sends one inline command (e.g. 'SCRIPT FLUSH') and resolves with the first reply line. */
+export function redisCommand(port: number, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' }, () => socket.write(`${command}\r\n`));
+    let text = '';
+    socket.once('error', reject);
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      const end = text.indexOf('\r\n');
+      if (end >= 0) {
+        socket.destroy();
+        resolve(text.slice(0, end));
+      }
+    });
+  });
+}
+
 /** True when a Redis on `port` answers PING. */
 export function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
