@@ -15,14 +15,16 @@
 // P sizes and P bytes outlive an item Redis expired by TTL until the next access or purge
 // settles them.
 //
-// KEYS: 1 item hash, 2 expiries, 3 sizes, 4 bytes.  ARGV: 1 key, 2 now (ms or ''), 3 item key
-// prefix (P .. 'i:'), then the operation's own arguments.
+// KEYS: 1 item hash (P i:<key>), 2 expiries, 3 sizes, 4 bytes.  ARGV: 1 key, 2 now (ms or ''),
+// then the operation's own arguments (from ARGV 3).
 // Replies: {0} missing, {1} done, {2, body, timeout, firstRead 0/1, cookie or -1} found,
 // {3, lockDate, now, cookie} locked, {4, storedBytes} full.
 
 const PRELUDE = `
 local item, expiries, sizes, total = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local member, itemPrefix = ARGV[1], ARGV[3]
+local member = ARGV[1]
+-- Other items' keys (for the purge) share the prefix of this one's.
+local itemPrefix = string.sub(item, 1, #item - #member)
 local now = tonumber(ARGV[2])
 if now == nil then
   local t = redis.call('TIME')
@@ -74,7 +76,7 @@ end
 /** Expired items dropped per script run, so one purge never blocks Redis for long. */
 export const PURGE_BATCH = 1000;
 
-/** ARGV 4: '1' for GetExclusive. */
+/** ARGV 3: '1' for GetExclusive. */
 const GET = `
 local it = live()
 if not it then return { 0 } end
@@ -86,30 +88,30 @@ if it.u then
   redis.call('HSET', item, 'u', '0')
 end
 local cookie = -1
-if ARGV[4] == '1' then
+if ARGV[3] == '1' then
   if it.c >= 2147483647 then cookie = 1 else cookie = it.c + 1 end
   redis.call('HSET', item, 'c', num(cookie), 'l', '1', 'd', num(now))
 end
 return { 2, redis.call('HGET', item, 'b'), it.t, first, cookie }
 `;
 
-/** ARGV 4: the request's cookie. */
+/** ARGV 3: the request's cookie. */
 const RELEASE = `
 local it = live()
 if not it then return { 0 } end
 touch(it.t)
 if not it.l then return { 1 } end
-if tonumber(ARGV[4]) ~= it.c then return locked(it) end
+if tonumber(ARGV[3]) ~= it.c then return locked(it) end
 redis.call('HSET', item, 'l', '0')
 return { 1 }
 `;
 
-/** ARGV 4: the request's cookie, '' for none. */
+/** ARGV 3: the request's cookie, '' for none. */
 const REMOVE = `
 local it = live()
 if not it then return { 0 } end
 touch(it.t)
-if it.l and tonumber(ARGV[4]) ~= it.c then return locked(it) end
+if it.l and tonumber(ARGV[3]) ~= it.c then return locked(it) end
 forget(member, item)
 return { 1 }
 `;
@@ -121,9 +123,9 @@ touch(it.t)
 return { 1 }
 `;
 
-/** ARGV 4 timeout, 5 cookie ('' none), 6 max stored bytes (-1 none), 7 '1' uninitialized, 8 body. */
+/** ARGV 3 timeout, 4 cookie ('' none), 5 max stored bytes (-1 none), 6 '1' uninitialized, 7 body. */
 const SET = `
-local t, cookie, max, body = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[8]
+local t, cookie, max, body = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[7]
 local size = #body
 local function stored() return tonumber(redis.call('GET', total)) or 0 end
 local function room(freed)
@@ -139,7 +141,7 @@ local function put(counter, uninit)
   redis.call('INCRBY', total, size - old)
   touch(t)
 end
-if ARGV[7] == '1' then
+if ARGV[6] == '1' then
   if live() then return { 1 } end
   if not room(0) then return { 4, stored() } end
   put(1, '1')

@@ -132,8 +132,12 @@ export class RedisStore implements StateStore {
     return { connected: this.connected, outages: this.outages };
   }
 
-  async get(key: string, exclusive: boolean): Promise<ReadOutcome> {
-    const r = await this.run('ssGet', key, exclusive ? '1' : '0');
+  // Plain .then() rather than async/await: one promise less per request on the hot path.
+  get(key: string, exclusive: boolean): Promise<ReadOutcome> {
+    return this.run('ssGet', key, exclusive ? '1' : '0').then((r) => this.readOutcome(r));
+  }
+
+  private readOutcome(r: Reply): ReadOutcome {
     if (r[0] === 2) {
       const cookie = r[4] as number;
       const found: FoundOutcome = {
@@ -148,17 +152,16 @@ export class RedisStore implements StateStore {
     return this.lockOrMissing(r);
   }
 
-  async release(key: string, lockCookie: number): Promise<LockOutcome> {
-    return this.lockOutcome(await this.run('ssRelease', key, String(lockCookie)));
+  release(key: string, lockCookie: number): Promise<LockOutcome> {
+    return this.run('ssRelease', key, String(lockCookie)).then((r) => this.lockOutcome(r));
   }
 
-  async remove(key: string, lockCookie: number | undefined): Promise<LockOutcome> {
-    return this.lockOutcome(await this.run('ssRemove', key, lockCookie === undefined ? '' : String(lockCookie)));
+  remove(key: string, lockCookie: number | undefined): Promise<LockOutcome> {
+    return this.run('ssRemove', key, lockCookie === undefined ? '' : String(lockCookie)).then((r) => this.lockOutcome(r));
   }
 
-  async resetTimeout(key: string): Promise<typeof MISSING | typeof DONE> {
-    const r = await this.run('ssResetTimeout', key);
-    return r[0] === 1 ? DONE : MISSING;
+  resetTimeout(key: string): Promise<typeof MISSING | typeof DONE> {
+    return this.run('ssResetTimeout', key).then((r) => (r[0] === 1 ? DONE : MISSING));
   }
 
   set(key: string, request: SetRequest): Promise<WriteOutcome> {
@@ -194,24 +197,25 @@ export class RedisStore implements StateStore {
     }
   }
 
-  private async put(key: string, request: SetRequest, uninitialized: boolean): Promise<WriteOutcome> {
+  private put(key: string, request: SetRequest, uninitialized: boolean): Promise<WriteOutcome> {
     const max = Number.isFinite(request.maxStoredBytes) ? String(request.maxStoredBytes) : '-1';
     const cookie = request.lockCookie === undefined ? '' : String(request.lockCookie);
-    let r: Reply;
-    try {
-      r = await this.run('ssSet', key, String(request.timeoutMinutes), cookie, max, uninitialized ? '1' : '0', request.body);
-    } catch (error) {
-      // Redis at maxmemory with noeviction refuses writes: that is a full store, answered like
-      // our own ceiling (500, which ASP.NET ignores for a Set), not a dead one.
-      const cause = error instanceof StoreUnavailable ? error.cause : error;
-      if (cause instanceof Error && cause.message.startsWith('OOM')) {
-        return { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${cause.message}` };
-      }
-      throw error;
-    }
-    if (r[0] === 4) return { kind: 'full', storedBytes: r[1] as number };
-    if (r[0] === 3) return this.locked(r);
-    return DONE;
+    return this.run('ssSet', key, String(request.timeoutMinutes), cookie, max, uninitialized ? '1' : '0', request.body).then(
+      (r): WriteOutcome => {
+        if (r[0] === 4) return { kind: 'full', storedBytes: r[1] as number };
+        if (r[0] === 3) return this.locked(r);
+        return DONE;
+      },
+      (error: unknown) => {
+        // Redis at maxmemory with noeviction refuses writes: that is a full store, answered like
+        // our own ceiling (500, which ASP.NET ignores for a Set), not a dead one.
+        const cause = error instanceof StoreUnavailable ? error.cause : error;
+        if (cause instanceof Error && cause.message.startsWith('OOM')) {
+          return { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${cause.message}` };
+        }
+        throw error;
+      },
+    );
   }
 
   private lockOutcome(r: Reply): LockOutcome {
@@ -236,7 +240,7 @@ export class RedisStore implements StateStore {
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
     const evalsha = (this.redis as unknown as { evalshaBuffer: EvalSha }).evalshaBuffer;
     const keys = [`${this.prefix}i:${key}`, this.keys.expiries, this.keys.sizes, this.keys.bytes];
-    return evalsha.call(this.redis, SHAS[script], 4, ...keys, key, now, `${this.prefix}i:`, ...args).then(
+    return evalsha.call(this.redis, SHAS[script], 4, ...keys, key, now, ...args).then(
       (reply) => reply as Reply,
       (error: unknown) => {
         // Someone flushed the script cache under us: fail this request (its client sees a
