@@ -97,6 +97,24 @@ describe('Redis store faults', () => {
     again.destroy();
   });
 
+  it('stops reading a pipelining client while Redis is slow, instead of queueing without bound', async () => {
+    const { redis, server } = await setup();
+    const client = await RawClient.connect(server.port);
+    redis!.freeze();
+    try {
+      const one = request('HEAD', T);
+      client.socket.write(Buffer.concat(Array.from({ length: 40_000 }, () => one)));
+      await new Promise((r) => setTimeout(r, 1000));
+      // At most 64 requests wait for the store, plus the rest of the 64 KiB chunk being parsed
+      // (about 430 of these requests); unbounded, the server reads thousands.
+      expect(server.stats().requests).toBeLessThan(1000);
+      expect(client.socket.writableLength).toBeGreaterThan(0);
+    } finally {
+      redis!.thaw();
+    }
+    client.destroy();
+  });
+
   it('fails (never reorders) a request whose script Redis forgot (SCRIPT FLUSH), then serves again', async () => {
     const { redis, server } = await setup();
     const client = await RawClient.connect(server.port);

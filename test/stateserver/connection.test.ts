@@ -107,6 +107,28 @@ describe.each(STORE_NAMES)('connection (%s store)', (storeName) => {
     });
   });
 
+  describe('a client that pipelines and never reads', () => {
+    it('is pushed back on (the server stops reading it) while another client is served', async () => {
+      await withServer({ store: storeFor(storeName) }, async (server) => {
+        const hog = await RawClient.connect(server.port);
+        await hog.exchange(request('PUT', T, [['Timeout', 20]], Buffer.alloc(1024, 0x62)));
+        hog.socket.pause();
+        // 40,000 Gets of a 1 KiB body: 40 MiB of replies, far beyond any socket buffer.
+        const one = request('GET', T);
+        const burst = Buffer.concat(Array.from({ length: 40_000 }, () => one));
+        hog.socket.write(burst);
+        await new Promise((r) => setTimeout(r, 1000));
+        // The requests are still waiting on the client side: the server stopped reading.
+        expect(hog.socket.writableLength).toBeGreaterThan(0);
+        const other = await RawClient.connect(server.port);
+        expect((await other.exchange(request('HEAD', T), 'HEAD')).head.status).toBe(200);
+        expect(server.stats().requests).toBeLessThan(40_000);
+        other.destroy();
+        hog.destroy();
+      });
+    });
+  });
+
   describe('bad input', () => {
     it('answers garbage with 400, closes, and keeps serving others', async () => {
       await withServer({ store: storeFor(storeName) }, async (server) => {
