@@ -32,12 +32,6 @@ export interface RedisStoreOptions {
   log?: (line: string) => void;
 }
 
-export interface RedisStoreHealth {
-  connected: boolean;
-  /** Times the connection to Redis was lost (or could not be made) since start. */
-  outages: number;
-}
-
 const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
 const LOG_INTERVAL_MS = 10_000;
 /** Reconnect backoff: 50 ms, 100 ms, ... at most every second. */
@@ -59,7 +53,6 @@ export class RedisStore implements StateStore {
   private readonly outageLog: RateLimitedLog;
   private readonly write: (line: string) => void;
   private connected = false;
-  private outages = 0;
   private everConnected = false;
   private readonly emitter = new EventEmitter();
 
@@ -102,12 +95,10 @@ export class RedisStore implements StateStore {
     this.redis.on('close', () => {
       if (this.connected) {
         this.connected = false;
-        this.outages++;
         this.write(`statescope server: lost the Redis store ${this.label}; closing client connections until it returns`);
       }
     });
     this.redis.on('error', (error: Error) => {
-      if (!this.connected && !this.everConnected) this.outages = Math.max(this.outages, 1);
       this.outageLog.log(`statescope server: Redis store ${this.label}: ${error.message} (reconnecting)`);
     });
   }
@@ -126,10 +117,6 @@ export class RedisStore implements StateStore {
       };
       this.emitter.once('serving', onReady);
     });
-  }
-
-  health(): RedisStoreHealth {
-    return { connected: this.connected, outages: this.outages };
   }
 
   // Plain .then() rather than async/await: one promise less per request on the hot path.
