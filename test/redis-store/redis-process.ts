@@ -127,19 +127,27 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Sends one inline command (e.g. 'SCRIPT FLUSH') and resolves with the first reply line. */
+/**
+ * Sends one inline command (e.g. 'SCRIPT FLUSH') and resolves with its reply: the line of a
+ * status, error or integer reply ('+OK', ':1'), the value of a bulk string.
+ */
 export function redisCommand(port: number, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ port, host: '127.0.0.1' }, () => socket.write(`${command}\r\n`));
     let text = '';
+    const done = (value: string): void => {
+      socket.destroy();
+      resolve(value);
+    };
     socket.once('error', reject);
     socket.on('data', (chunk) => {
       text += chunk.toString('latin1');
       const end = text.indexOf('\r\n');
-      if (end >= 0) {
-        socket.destroy();
-        resolve(text.slice(0, end));
-      }
+      if (end < 0) return;
+      const line = text.slice(0, end);
+      if (!line.startsWith('$') || line === '$-1') return done(line);
+      const length = Number(line.slice(1));
+      if (text.length >= end + 2 + length + 2) done(text.slice(end + 2, end + 2 + length));
     });
   });
 }
