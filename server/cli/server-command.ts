@@ -74,11 +74,10 @@ export function registerServerCommand(program: Command): void {
       parseByteCount,
       DEFAULT_MAX_STORED_BYTES,
     )
-    .option(
-      '--store <memory|redis-url>',
-      'where sessions live: memory, or redis://[user:pass@]HOST:PORT[/DB] (shared by every server on it)',
-      storeOption,
-      MEMORY_STORE,
+    .addOption(
+      new Option('--store <memory|redis-url>', 'where sessions live: memory, or redis://[user:pass@]HOST:PORT[/DB] (shared by every server on it)')
+        .argParser(storeOption)
+        .default(MEMORY_STORE, 'memory'),
     )
     .addHelpText('after', EXAMPLES)
     .action(async (opts: ServerCommandOptions, command: Command) => {
