@@ -149,12 +149,14 @@ describe('HAProxy (mode tcp) in front of two statescope servers on one Redis', (
     for (const c of checkers) expect(c.acksAfterKill, c.target).toBeGreaterThan(5);
 
     // The emulator: errors only around the kill (requests that were on the dead server), then on.
+    // The emulator's clock starts when its process is up, some time after it was spawned, so
+    // the kill falls at or before killAtMs on that clock: every error must lie in one short
+    // window that ends soon after it (an error before the kill would widen the window).
     const killAtMs = killedAt - loadStarted;
     const errorTimes = report.errorEvents.map((e) => e.atMs);
-    for (const at of errorTimes) {
-      // The emulator's clock starts a little after the process does (startup), hence the slack.
-      expect(at).toBeGreaterThan(killAtMs - 3000);
-      expect(at).toBeLessThan(killAtMs + 3000);
+    if (errorTimes.length > 0) {
+      expect(Math.max(...errorTimes) - Math.min(...errorTimes)).toBeLessThan(3000);
+      expect(Math.max(...errorTimes)).toBeLessThan(killAtMs + 3000);
     }
     expect(report.errorsTotal).toBeLessThan(report.operationsTotal / 20);
     // Sessions carried on: no wave of re-created sessions (a lost session is re-created by

@@ -84,9 +84,9 @@ describe('40 clients, two servers, one lock', () => {
     expect(final.body.toString('latin1')).toBe(lastSent);
     expect(lastSent.split(',').length - 1).toBe(counts.sets);
     // The run really contended on both instances.
-    expect(counts.acquired).toBeGreaterThan(200);
+    expect(counts.acquired).toBeGreaterThan(100);
     expect(counts.locked).toBeGreaterThan(counts.acquired);
-    expect(Math.min(...counts.perServer)).toBeGreaterThan(50);
+    expect(Math.min(...counts.perServer)).toBeGreaterThan(20);
     console.log(`lock race: ${JSON.stringify(counts)}`);
   });
 });
