@@ -29,10 +29,18 @@ export class RedisProcess {
   ) {}
 
   static async start(options: RedisProcessOptions = {}): Promise<RedisProcess> {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'statescope-redis-'));
-    const redis = new RedisProcess(options.port ?? (await freePort()), dir, options);
-    await redis.launch();
-    return redis;
+    // A free port can be taken by another process before redis-server binds it: try again.
+    for (let attempt = 1; ; attempt++) {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'statescope-redis-'));
+      const redis = new RedisProcess(options.port ?? (await freePort()), dir, options);
+      try {
+        await redis.launch();
+        return redis;
+      } catch (error) {
+        await redis.dispose();
+        if (options.port !== undefined || attempt >= 3) throw error;
+      }
+    }
   }
 
   get url(): string {
