@@ -53,6 +53,7 @@ export class RedisStore implements StateStore {
   private readonly outageLog: RateLimitedLog;
   private readonly write: (line: string) => void;
   private connected = false;
+  private corked = false;
   private everConnected = false;
   private readonly emitter = new EventEmitter();
 
@@ -74,8 +75,9 @@ export class RedisStore implements StateStore {
       commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       connectTimeout: 2000,
       retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
-      // Commands of many client connections issued in one tick leave in one write.
-      enableAutoPipelining: true,
+      // Batching is done by corking the socket (see batchThisTurn): cheaper per command than
+      // ioredis's auto-pipelining, which builds a Pipeline per event-loop turn.
+      enableAutoPipelining: false,
       connectionName: 'statescope',
     };
     this.redis = new Redis(options.url, redisOptions);
@@ -225,6 +227,7 @@ export class RedisStore implements StateStore {
   private run(script: ScriptName, key: string, ...args: Array<string | Buffer>): Promise<Reply> {
     const now = this.now === undefined ? '' : String(Math.trunc(this.now()));
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
+    this.batchThisTurn();
     const evalsha = (this.redis as unknown as { evalshaBuffer: EvalSha }).evalshaBuffer;
     const keys = [`${this.prefix}i:${key}`, this.keys.expiries, this.keys.sizes, this.keys.bytes];
     return evalsha.call(this.redis, SHAS[script], 4, ...keys, key, now, ...args).then(
@@ -236,6 +239,22 @@ export class RedisStore implements StateStore {
         throw new StoreUnavailable(`Redis store ${this.label}: ${(error as Error).message}`, { cause: error });
       },
     );
+  }
+
+  /**
+   * Holds this turn's commands back until the event loop has read every client request that
+   * was ready, then sends them in one write (writev): the requests of many client connections
+   * cost Redis and us one syscall instead of one each. Order on the connection is unchanged.
+   */
+  private batchThisTurn(): void {
+    if (this.corked) return;
+    const stream = this.redis.stream;
+    stream.cork();
+    this.corked = true;
+    setImmediate(() => {
+      this.corked = false;
+      stream.uncork();
+    });
   }
 
   private async loadScripts(): Promise<void> {
