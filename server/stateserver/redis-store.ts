@@ -54,6 +54,11 @@ export class RedisStore implements StateStore {
   private readonly write: (line: string) => void;
   private connected = false;
   private corked = false;
+  /** Send times of the commands awaiting a reply, oldest first (replies come back in order). */
+  private readonly sentAt: number[] = [];
+  private sentAtStart = 0;
+  private readonly commandTimeoutMs: number;
+  private readonly watchdog: NodeJS.Timeout;
   private everConnected = false;
   private readonly emitter = new EventEmitter();
 
@@ -72,7 +77,6 @@ export class RedisStore implements StateStore {
       // A command whose fate is unknown (connection lost mid-flight) is failed, never resent: a
       // resent Set or GetExclusive could act twice.
       autoResendUnfulfilledCommands: false,
-      commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       connectTimeout: 2000,
       retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
       // Batching is done by corking the socket (see batchThisTurn): cheaper per command than
@@ -81,6 +85,10 @@ export class RedisStore implements StateStore {
       connectionName: 'statescope',
     };
     this.redis = new Redis(options.url, redisOptions);
+    // One timer for all commands rather than ioredis's commandTimeout, which arms one per command.
+    this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.watchdog = setInterval(() => this.checkForHang(), Math.min(500, this.commandTimeoutMs / 4));
+    this.watchdog.unref();
     this.redis.on('ready', () => {
       // Serve only once every script is loaded: a NOSCRIPT retry would run an operation after
       // ones its client sent later, breaking the per-connection order.
@@ -177,6 +185,7 @@ export class RedisStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.watchdog);
     this.redis.removeAllListeners('close');
     this.redis.on('error', () => {});
     try {
@@ -230,15 +239,40 @@ export class RedisStore implements StateStore {
     this.batchThisTurn();
     const evalsha = (this.redis as unknown as { evalshaBuffer: EvalSha }).evalshaBuffer;
     const keys = [`${this.prefix}i:${key}`, this.keys.expiries, this.keys.sizes, this.keys.bytes];
+    this.sentAt.push(performance.now());
     return evalsha.call(this.redis, SHAS[script], 4, ...keys, key, now, ...args).then(
-      (reply) => reply as Reply,
+      (reply) => {
+        this.settled();
+        return reply as Reply;
+      },
       (error: unknown) => {
+        this.settled();
         // Someone flushed the script cache under us: fail this request (its client sees a
         // closed connection) rather than resend it out of order, and load the scripts again.
         if (error instanceof Error && error.message.startsWith('NOSCRIPT')) void this.loadScripts().catch(() => {});
         throw new StoreUnavailable(`Redis store ${this.label}: ${(error as Error).message}`, { cause: error });
       },
     );
+  }
+
+  private settled(): void {
+    this.sentAtStart++;
+    if (this.sentAtStart === this.sentAt.length) this.sentAt.length = this.sentAtStart = 0;
+  }
+
+  /**
+   * A Redis that stops answering (hung, stopped, a dead link that TCP has not noticed) fails
+   * every command waiting on it, via a reconnect: their clients' connections are closed well
+   * inside ASP.NET's stateNetworkTimeout, and new requests fail at once until Redis answers.
+   */
+  private checkForHang(): void {
+    if (this.sentAtStart === this.sentAt.length) return;
+    const waited = performance.now() - this.sentAt[this.sentAtStart]!;
+    if (waited < this.commandTimeoutMs) return;
+    this.outageLog.log(
+      `statescope server: Redis store ${this.label} did not answer within ${this.commandTimeoutMs} ms; reconnecting`,
+    );
+    this.redis.disconnect(true);
   }
 
   /**
