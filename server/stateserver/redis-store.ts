@@ -59,6 +59,8 @@ export class RedisStore implements StateStore {
   private sentAtStart = 0;
   private readonly commandTimeoutMs: number;
   private readonly watchdog: NodeJS.Timeout;
+  /** When the store last stopped serving (or started, before its first connection). */
+  private notServingSince = performance.now();
   private everConnected = false;
   private readonly emitter = new EventEmitter();
 
@@ -105,6 +107,7 @@ export class RedisStore implements StateStore {
     this.redis.on('close', () => {
       if (this.connected) {
         this.connected = false;
+        this.notServingSince = performance.now();
         this.write(`statescope server: lost the Redis store ${this.label}; closing client connections until it returns`);
       }
     });
@@ -266,6 +269,14 @@ export class RedisStore implements StateStore {
    * inside ASP.NET's stateNetworkTimeout, and new requests fail at once until Redis answers.
    */
   private checkForHang(): void {
+    // A connection that TCP accepted but whose handshake never completes (a stopped or vanished
+    // host) would otherwise keep the store down for good: start over.
+    if (!this.connected && this.redis.status === 'connect' && performance.now() - this.notServingSince > 2 * this.commandTimeoutMs) {
+      this.outageLog.log(`statescope server: Redis store ${this.label} accepted the connection but does not answer; reconnecting`);
+      this.notServingSince = performance.now();
+      this.redis.disconnect(true);
+      return;
+    }
     if (this.sentAtStart === this.sentAt.length) return;
     const waited = performance.now() - this.sentAt[this.sentAtStart]!;
     if (waited < this.commandTimeoutMs) return;

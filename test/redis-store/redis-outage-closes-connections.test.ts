@@ -109,6 +109,23 @@ describe('Redis store faults', () => {
     await expect.poll(() => firstReply(server.port, request('GET', T), 'GET'), { timeout: 10_000 }).toBe('v');
   });
 
+  it('keeps reconnecting to a Redis that accepts connections but never answers, and serves once it does', async () => {
+    const { redis, server, lines } = await setup();
+    const client = await RawClient.connect(server.port);
+    expect((await client.exchange(request('PUT', T, [['Timeout', 20]], 'v'))).head.status).toBe(200);
+    redis!.freeze();
+    try {
+      client.send(request('GET', T), 'GET');
+      await client.closed;
+      // The reconnect reaches the stopped Redis (the kernel accepts), its handshake hangs.
+      await expect.poll(() => lines.some((l) => l.includes('accepted the connection but does not answer')), { timeout: 15_000 }).toBe(true);
+      expect(await firstReply(server.port, request('GET', T), 'GET')).toBeNull();
+    } finally {
+      redis!.thaw();
+    }
+    await expect.poll(() => firstReply(server.port, request('GET', T), 'GET'), { timeout: 15_000 }).toBe('v');
+  });
+
   it('stops reading a pipelining client while Redis is slow, instead of queueing without bound', async () => {
     const { redis, server } = await setup();
     const client = await RawClient.connect(server.port);
