@@ -7,6 +7,8 @@ import { DEFAULT_HEAD_TIMEOUT_MS } from '../proxy/proxy-server.ts';
 import { hostPortOption, parseHostPort, STATE_SERVER_PORT, type HostPort } from './address.ts';
 import { addDiagnosisOptions, thresholdsFrom, type DiagnosisOptionValues } from './diagnosis-options.ts';
 import { runMainJob, type MainJobOptions } from './main-job.ts';
+import { storeOption } from './server-command.ts';
+import type { StoreSpec } from '../stateserver/store-spec.ts';
 import { APP_DEFAULTS, MIB } from './statescope-app.ts';
 
 export const DEFAULT_PROXY_LISTEN = '127.0.0.1:42425';
@@ -54,6 +56,7 @@ export interface ProxyCommandOptions extends DiagnosisOptionValues {
   listen: HostPort;
   upstream?: HostPort;
   embeddedVersionHeader: string | false;
+  store?: StoreSpec;
   injectVersion?: string | true;
   captureBodies: number;
   sessionItems: SessionItemsMode;
@@ -94,7 +97,8 @@ Examples:
   statescope --upstream 10.0.0.5:42424 --session-items=hashed
                                                       show each session's item names (hashed), types and sizes; never values`,
     )
-    .action(async (opts: ProxyCommandOptions) => {
+    .action(async (opts: ProxyCommandOptions, command: Command) => {
+      if (opts.store && opts.upstream) command.error('--store is for the embedded state server; it cannot be combined with --upstream');
       await runMainJob(mainJobOptions(opts));
     });
 }
@@ -110,6 +114,7 @@ export function addProxyOptions(command: Command): Command {
     .option('--upstream <host[:port]>', `the real state server (port ${STATE_SERVER_PORT} if left out; default: the embedded state server on a free loopback port)`, hostPortOption('127.0.0.1', STATE_SERVER_PORT))
     .option('--embedded-version-header <value>', 'X-AspNet-Version sent by the embedded state server', DEFAULT_INJECTED_VERSION)
     .option('--no-embedded-version-header', 'run the embedded state server WITHOUT X-AspNet-Version (reproduces the classic failure)')
+    .option('--store <memory|redis-url>', "the embedded state server's store: memory (default) or redis://[user:pass@]HOST:PORT[/DB]", storeOption)
     .addOption(
       new Option('--inject-version [value]', `insert X-AspNet-Version into replies that lack it (value default ${DEFAULT_INJECTED_VERSION})`).argParser(versionValue),
     )
@@ -142,6 +147,7 @@ export function mainJobOptions(opts: ProxyCommandOptions): MainJobOptions {
       listen: opts.listen,
       upstream: opts.upstream ?? null,
       embeddedVersionHeader: opts.embeddedVersionHeader === false ? null : opts.embeddedVersionHeader,
+      embeddedStore: opts.store,
       injection: {
         enabled: opts.injectVersion !== undefined,
         value: typeof opts.injectVersion === 'string' ? opts.injectVersion : DEFAULT_INJECTED_VERSION,

@@ -10,6 +10,7 @@ import {
   startStateServer,
   type RunningStateServer,
 } from '../stateserver/index.ts';
+import { describeStore, MEMORY_STORE, parseStoreSpec, type StoreSpec } from '../stateserver/store-spec.ts';
 import { formatHostPort, hostPortOption, type HostPort } from './address.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -19,6 +20,7 @@ interface ServerCommandOptions {
   versionHeader: string | false;
   idleTimeout: number;
   maxStoredBytes: number;
+  store: StoreSpec;
 }
 
 const DEFAULT_LISTEN: HostPort = { host: DEFAULT_STATE_SERVER_HOST, port: DEFAULT_STATE_SERVER_PORT };
@@ -36,6 +38,9 @@ Examples:
       session state server version 2.0 or above."
   $ statescope server --version-header 2.0.50727 --max-stored-bytes 64m
       pose as the 2.0 state service and keep at most 64 MiB of session data
+  $ statescope server --listen 0.0.0.0:42424 --store redis://10.0.0.7:6379/0
+      keep sessions in Redis: they survive a restart, and every statescope server on
+      the same Redis serves the same sessions (put two behind a TCP load balancer)
 
 Port 0 picks a free port; the line printed at startup shows the real one.
 Stop with Ctrl+C.
@@ -48,7 +53,7 @@ export function registerServerCommand(program: Command): void {
     .description(
       'Run an embedded ASP.NET state server (sessionState mode="StateServer") that answers ' +
         "byte-for-byte like Microsoft's aspnet_state: sessions, locks, sliding expiry and the " +
-        'X-AspNet-Version header. Data lives in memory only.',
+        'X-AspNet-Version header. Data lives in memory, or in Redis with --store.',
     )
     .addOption(
       new Option('--listen <host:port>', 'address to listen on ([v6]:port for IPv6; port 0 = any free port)')
@@ -69,6 +74,11 @@ export function registerServerCommand(program: Command): void {
       parseByteCount,
       DEFAULT_MAX_STORED_BYTES,
     )
+    .addOption(
+      new Option('--store <memory|redis-url>', 'where sessions live: memory, or redis://[user:pass@]HOST:PORT[/DB] (shared by every server on it)')
+        .argParser(storeOption)
+        .default(MEMORY_STORE, 'memory'),
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (opts: ServerCommandOptions, command: Command) => {
       const versionHeader = opts.versionHeader === false ? null : opts.versionHeader;
@@ -80,6 +90,7 @@ export function registerServerCommand(program: Command): void {
           versionHeader,
           idleTimeoutMs: Math.round(opts.idleTimeout * 1000),
           maxStoredBytes: opts.maxStoredBytes,
+          store: opts.store,
           log: (line) => console.error(line),
         });
       } catch (error) {
@@ -91,9 +102,10 @@ export function registerServerCommand(program: Command): void {
         versionHeader === null
           ? 'no X-AspNet-Version header: ASP.NET clients will fail their version check'
           : `X-AspNet-Version: ${versionHeader}`;
+      const store = opts.store.kind === 'memory' ? '' : `, sessions in ${describeStore(opts.store)}`;
       // Before the startup line: whoever reads it may stop us at once, and must get the graceful stop.
       stopOnSignal(server);
-      console.log(`statescope state server listening on ${formatHostPort(server)} (${header})`);
+      console.log(`statescope state server listening on ${formatHostPort(server)} (${header}${store})`);
     });
 }
 
@@ -102,6 +114,15 @@ function stopOnSignal(server: RunningStateServer): void {
     await server.close();
     console.log(`statescope state server stopped (${signal})`);
   });
+}
+
+/** Also used by the proxy's --store (the embedded upstream's store). */
+export function storeOption(value: string): StoreSpec {
+  try {
+    return parseStoreSpec(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function parseSeconds(value: string): number {

@@ -12,6 +12,7 @@ import type { InjectionRule } from '../capture/wire-types.ts';
 import type { DiagnosisThresholds } from '../capture/diagnosis.ts';
 import { startProxy, formatAddress, type RunningProxy } from '../proxy/proxy-server.ts';
 import { startStateServer, type RunningStateServer } from '../stateserver/index.ts';
+import type { StoreSpec } from '../stateserver/store-spec.ts';
 import type { HostPort } from './address.ts';
 import { VERSION } from './version.ts';
 
@@ -21,6 +22,8 @@ export interface AppOptions {
   upstream: HostPort | null;
   /** X-AspNet-Version of the embedded server; null reproduces the missing-header failure. */
   embeddedVersionHeader: string | null;
+  /** Store of the embedded state server; default in memory. */
+  embeddedStore?: StoreSpec;
   injection: InjectionRule;
   captureBodiesBytes: number;
   /** --session-items: decode the item table of session bodies (absent: off). */
@@ -75,7 +78,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const notice = options.notice ?? (() => {});
   const embedded = options.upstream
     ? null
-    : await startStateServer({ host: '127.0.0.1', port: 0, versionHeader: options.embeddedVersionHeader, log: notice });
+    : await startStateServer({
+        host: '127.0.0.1',
+        port: 0,
+        versionHeader: options.embeddedVersionHeader,
+        store: options.embeddedStore,
+        log: notice,
+      });
   const upstream = options.upstream ?? { host: embedded!.host, port: embedded!.port };
   const upstreamLabel = formatAddress(upstream.host, upstream.port);
 

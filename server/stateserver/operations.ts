@@ -1,11 +1,13 @@
-// What each request does to the store and what it answers, following Microsoft's state server
-// (protocol notes §5–§6). Pure apart from the store: no sockets, no clock of its own.
+// What each request asks of the store and what it answers, following Microsoft's state server
+// (protocol notes §5–§6). Header validation happens here, before the store is asked anything, so
+// a 400 never touches an item; the store runs the operation itself (atomically) and this turns
+// its outcome into Microsoft's reply. No sockets, no clock of its own.
 import { classifyRequest } from '../protocol/classify.ts';
 import type { RawHeader } from '../protocol/headers.ts';
 import { decodeTarget } from '../protocol/target.ts';
 import { BadRequest, readExtraFlags, readLockCookie, readTimeout } from './request-fields.ts';
 import { reply, type Reply } from './reply.ts';
-import type { SessionStore, StoredItem } from './session-store.ts';
+import type { LockedOutcome, LockOutcome, MaybePromise, ReadOutcome, StateStore, WriteOutcome } from './store.ts';
 import { elapsedSeconds, localDotNetTicks } from './ticks.ts';
 
 export interface StateRequest {
@@ -16,20 +18,20 @@ export interface StateRequest {
 }
 
 export interface OperationContext {
-  store: SessionStore;
-  now: () => number;
+  store: StateStore;
   /** Offset for LockDate; undefined = the host's own time zone. */
   timezoneOffsetMinutes: number | undefined;
   maxStoredBytes: number;
   /** Told about every Set refused for lack of room (the caller rate-limits the logging). */
-  onStoreFull(key: string, storedBytes: number, maxStoredBytes: number, requestedBytes: number): void;
+  onStoreFull(key: string, storedBytes: number, maxStoredBytes: number, requestedBytes: number, detail?: string): void;
 }
 
-/** A new item's counter is 1, so the first lock hands out cookie 2 (notes §6.2). */
-const INITIAL_LOCK_COOKIE = 1;
-const INT32_MAX = 2_147_483_647;
-
-export function executeRequest(ctx: OperationContext, request: StateRequest): Reply {
+/**
+ * The reply to `request`, synchronously when the store answers synchronously. A rejected promise
+ * means the store failed (StoreUnavailable): the caller closes the connection rather than invent
+ * a reply, as a dead state server would.
+ */
+export function executeRequest(ctx: OperationContext, request: StateRequest): MaybePromise<Reply> {
   try {
     return dispatch(ctx, request);
   } catch (error) {
@@ -39,121 +41,77 @@ export function executeRequest(ctx: OperationContext, request: StateRequest): Re
   }
 }
 
-function dispatch(ctx: OperationContext, request: StateRequest): Reply {
+function dispatch(ctx: OperationContext, request: StateRequest): MaybePromise<Reply> {
   const key = decodeTarget(request.target).key;
-  const { headers } = request;
+  const { headers, body } = request;
+  const { store } = ctx;
   switch (classifyRequest(request.verb, headers)) {
     case 'Get':
-      return get(ctx, key, false);
+      return then(store.get(key, false), (o) => readReply(ctx, o));
     case 'GetExclusive':
-      return get(ctx, key, true);
-    case 'ReleaseExclusive':
-      return release(ctx, key, headers);
+      return then(store.get(key, true), (o) => readReply(ctx, o));
+    case 'ReleaseExclusive': {
+      const cookie = readLockCookie(headers);
+      if (cookie === undefined) throw new BadRequest('ReleaseExclusive without a lock cookie');
+      return then(store.release(key, cookie), (o) => lockReply(ctx, o));
+    }
     case 'Set':
-    case 'CreateUninitialized':
-      return set(ctx, key, headers, request.body);
-    case 'Remove':
-      return remove(ctx, key, headers);
+    case 'CreateUninitialized': {
+      const setRequest = {
+        body,
+        timeoutMinutes: readTimeout(headers),
+        lockCookie: readLockCookie(headers),
+        maxStoredBytes: ctx.maxStoredBytes,
+      };
+      const outcome =
+        (readExtraFlags(headers) & 1) === 1 ? store.createUninitialized(key, setRequest) : store.set(key, setRequest);
+      return then(outcome, (o) => writeReply(ctx, key, body.length, o));
+    }
+    case 'Remove': {
+      const cookie = readLockCookie(headers);
+      return then(store.remove(key, cookie), (o) => lockReply(ctx, o));
+    }
     case 'ResetTimeout':
-      return ctx.store.touch(key) ? reply(200) : reply(404);
+      return then(store.resetTimeout(key), (o) => (o.kind === 'done' ? reply(200) : reply(404)));
     case 'Unknown':
       return reply(400);
   }
 }
 
-function get(ctx: OperationContext, key: string, exclusive: boolean): Reply {
-  const item = ctx.store.touch(key);
-  if (item === undefined) return reply(404);
-  // A non-exclusive Get never returns data while someone holds the lock.
-  if (item.locked) return lockedReply(ctx, item);
+/** Applies `f` now to a plain value, later to a promise: the in-memory path stays synchronous. */
+function then<T, R>(value: MaybePromise<T>, f: (v: T) => R): MaybePromise<R> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
+
+function readReply(ctx: OperationContext, outcome: ReadOutcome): Reply {
+  if (outcome.kind === 'missing') return reply(404);
+  if (outcome.kind === 'locked') return lockedReply(ctx, outcome);
   const headers: RawHeader[] = [];
-  if (item.uninitialized) {
-    // Only the first reader is told to initialise the item.
-    headers.push({ name: 'ActionFlags', value: '1' });
-    item.uninitialized = false;
-  }
-  if (exclusive) {
-    item.lockCookie = item.lockCookie >= INT32_MAX ? INITIAL_LOCK_COOKIE : item.lockCookie + 1;
-    item.locked = true;
-    item.lockedAt = ctx.now();
-    headers.push({ name: 'LockCookie', value: String(item.lockCookie) });
-  }
-  headers.push({ name: 'Timeout', value: String(item.timeoutMinutes) });
-  return reply(200, headers, item.body);
+  if (outcome.firstReadOfUninitialized) headers.push({ name: 'ActionFlags', value: '1' });
+  if (outcome.lockCookie !== null) headers.push({ name: 'LockCookie', value: String(outcome.lockCookie) });
+  headers.push({ name: 'Timeout', value: String(outcome.timeoutMinutes) });
+  return reply(200, headers, outcome.body);
 }
 
-function release(ctx: OperationContext, key: string, headers: readonly RawHeader[]): Reply {
-  const cookie = readLockCookie(headers);
-  if (cookie === undefined) throw new BadRequest('ReleaseExclusive without a lock cookie');
-  const item = ctx.store.touch(key);
-  if (item === undefined) return reply(404);
-  if (!item.locked) return reply(200);
-  if (cookie !== item.lockCookie) return lockedReply(ctx, item);
-  item.locked = false;
+function lockReply(ctx: OperationContext, outcome: LockOutcome): Reply {
+  if (outcome.kind === 'missing') return reply(404);
+  if (outcome.kind === 'locked') return lockedReply(ctx, outcome);
   return reply(200);
 }
 
-function set(ctx: OperationContext, key: string, headers: readonly RawHeader[], body: Buffer): Reply {
-  const timeoutMinutes = readTimeout(headers);
-  const cookie = readLockCookie(headers);
-  const createUninitialized = (readExtraFlags(headers) & 1) === 1;
-  const { store } = ctx;
-
-  if (createUninitialized) {
-    // Never overwrite a live session with a placeholder (notes §6.3); the lock is not checked.
-    if (store.peek(key) !== undefined) return reply(200);
-    if (!makeRoom(ctx, key, body.length, 0)) return reply(500);
-    store.insert(key, { body, timeoutMinutes, uninitialized: true, lockCookie: INITIAL_LOCK_COOKIE });
-    return reply(200);
+function writeReply(ctx: OperationContext, key: string, requested: number, outcome: WriteOutcome): Reply {
+  if (outcome.kind === 'locked') return lockedReply(ctx, outcome);
+  if (outcome.kind === 'full') {
+    ctx.onStoreFull(key, outcome.storedBytes, ctx.maxStoredBytes, requested, outcome.detail);
+    return reply(500);
   }
-
-  const existing = store.touch(key);
-  if (existing === undefined) {
-    // The client sends cookie 0 on a first Set; a new item ignores it.
-    if (!makeRoom(ctx, key, body.length, 0)) return reply(500);
-    store.insert(key, { body, timeoutMinutes, uninitialized: false, lockCookie: INITIAL_LOCK_COOKIE });
-    return reply(200);
-  }
-  if (existing.locked && cookie !== existing.lockCookie) return lockedReply(ctx, existing);
-  if (!makeRoom(ctx, key, body.length, existing.body.length)) return reply(500);
-  if (existing.timeoutMinutes === timeoutMinutes) {
-    store.replaceBody(existing, body);
-    existing.locked = false;
-    existing.uninitialized = false;
-    return reply(200);
-  }
-  // A new timeout means a new cache entry, which takes the request's cookie as its counter.
-  store.insert(key, { body, timeoutMinutes, uninitialized: false, lockCookie: cookie ?? existing.lockCookie });
   return reply(200);
 }
 
-function remove(ctx: OperationContext, key: string, headers: readonly RawHeader[]): Reply {
-  const cookie = readLockCookie(headers);
-  const item = ctx.store.touch(key);
-  if (item === undefined) return reply(404);
-  if (item.locked && cookie !== item.lockCookie) return lockedReply(ctx, item);
-  ctx.store.remove(key);
-  return reply(200);
-}
-
-function lockedReply(ctx: OperationContext, item: StoredItem): Reply {
-  const now = ctx.now();
+function lockedReply(ctx: OperationContext, outcome: LockedOutcome): Reply {
   return reply(423, [
-    { name: 'LockDate', value: localDotNetTicks(item.lockedAt, ctx.timezoneOffsetMinutes).toString() },
-    { name: 'LockAge', value: String(elapsedSeconds(item.lockedAt, now)) },
-    { name: 'LockCookie', value: String(item.lockCookie) },
+    { name: 'LockDate', value: localDotNetTicks(outcome.lockedAt, ctx.timezoneOffsetMinutes).toString() },
+    { name: 'LockAge', value: String(elapsedSeconds(outcome.lockedAt, outcome.now)) },
+    { name: 'LockCookie', value: String(outcome.lockCookie) },
   ]);
-}
-
-/**
- * True when `requested` bytes fit once `freed` bytes (the body being replaced) are returned.
- * Expired items still count until swept, so they are purged before giving up.
- */
-function makeRoom(ctx: OperationContext, key: string, requested: number, freed: number): boolean {
-  const fits = (): boolean => ctx.store.storedBytes - freed + requested <= ctx.maxStoredBytes;
-  if (fits()) return true;
-  ctx.store.purgeExpired();
-  if (fits()) return true;
-  ctx.onStoreFull(key, ctx.store.storedBytes, ctx.maxStoredBytes, requested);
-  return false;
 }

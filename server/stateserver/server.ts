@@ -4,8 +4,11 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import type { FramerLimits } from '../protocol/framer.ts';
 import { serveConnection } from './connection.ts';
 import { executeRequest, type OperationContext } from './operations.ts';
+import { MemoryStore } from './memory-store.ts';
 import { RateLimitedLog } from './rate-limited-log.ts';
-import { SessionStore } from './session-store.ts';
+import { RedisStore } from './redis-store.ts';
+import type { StateStore, StoreStats } from './store.ts';
+import { MEMORY_STORE, type StoreSpec } from './store-spec.ts';
 
 export interface StateServerOptions {
   /** Default 127.0.0.1: like aspnet_state without AllowRemoteConnection, loopback only. */
@@ -19,11 +22,16 @@ export interface StateServerOptions {
   /** Ceiling on the total of stored bodies; a Set beyond it gets 500. Default 256 MiB. */
   maxStoredBytes?: number;
   limits?: Partial<FramerLimits>;
-  /** Clock in Unix ms, for tests; default Date.now. */
+  /**
+   * Clock in Unix ms, for tests; default Date.now (for Redis: Redis's own clock, so servers on
+   * different machines agree on expiry and lock age).
+   */
   now?: () => number;
   /** UTC minus local, as Date#getTimezoneOffset; default the host's zone. Affects LockDate only. */
   timezoneOffsetMinutes?: number;
   log?: (line: string) => void;
+  /** Where items live; default in memory. */
+  store?: StoreSpec;
 }
 
 export interface RunningStateServer {
@@ -33,7 +41,22 @@ export interface RunningStateServer {
   address: string;
   /** Closes the listener and every open connection. */
   close(): Promise<void>;
-  stats(): { items: number; storedBytes: number; connections: number; requests: number };
+  /**
+   * Counters. `items` and `storedBytes` are exact for the in-memory store; for Redis they are the
+   * last figures read (at startup, by the sweep or by storeStats()).
+   */
+  stats(): ServerStats;
+  /** The store's own figures, read now (for Redis: shared by every server on it). */
+  storeStats(): Promise<StoreStats>;
+  /** What the store is ("memory", "redis://host:port/0" without the password). */
+  storeLabel: string;
+}
+
+export interface ServerStats extends StoreStats {
+  connections: number;
+  requests: number;
+  /** Requests whose connection was closed because the store failed (Redis down, timed out). */
+  storeFailures: number;
 }
 
 export const DEFAULT_STATE_SERVER_HOST = '127.0.0.1';
@@ -58,19 +81,21 @@ export async function startStateServer(options: StateServerOptions = {}): Promis
   const write = options.log ?? (() => {});
   const storeFullLog = new RateLimitedLog(write, now, LOG_INTERVAL_MS);
   const protocolErrorLog = new RateLimitedLog(write, now, LOG_INTERVAL_MS);
-  const store = new SessionStore(now);
+  const store = await openStore(options.store ?? MEMORY_STORE, options.now, write);
+  const storeFailureLog = new RateLimitedLog(write, Date.now, LOG_INTERVAL_MS);
   const sockets = new Set<Socket>();
   let requests = 0;
+  let storeFailures = 0;
+  let lastStoreStats: StoreStats = { items: 0, storedBytes: 0 };
+  const readStoreStats = async (): Promise<StoreStats> => (lastStoreStats = await store.stats());
 
   const context: OperationContext = {
     store,
-    now,
     timezoneOffsetMinutes: options.timezoneOffsetMinutes,
     maxStoredBytes,
-    onStoreFull(key, stored, max, requested) {
-      storeFullLog.log(
-        `statescope server: store full (${stored} bytes of ${max}), Set of ${requested} bytes for ${printable(key)} refused`,
-      );
+    onStoreFull(key, stored, max, requested, detail) {
+      const why = detail ?? `${stored} bytes of ${max}`;
+      storeFullLog.log(`statescope server: store full (${why}), Set of ${requested} bytes for ${printable(key)} refused`);
     },
   };
 
@@ -90,13 +115,32 @@ export async function startStateServer(options: StateServerOptions = {}): Promis
           `statescope server: bad request from ${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'} (${error.code}: ${error.message}), answered 400 and closed`,
         );
       },
+      onStoreFailure(error, s) {
+        storeFailures++;
+        storeFailureLog.log(
+          `statescope server: store unavailable (${(error as Error).message}), closed the connection from ${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'} without a reply (${storeFailures} so far)`,
+        );
+      },
     });
   });
 
-  await listen(server, host, port);
+  // Redis: the figures stats() reports until the first sweep (an unreachable Redis is logged).
+  if (!(store instanceof MemoryStore)) await readStoreStats().catch(() => {});
+  try {
+    await listen(server, host, port);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   // Errors after startup (e.g. EMFILE on accept) must not crash the host process.
   server.on('error', (error) => write(`statescope server: listener error: ${error.message}`));
-  const sweep = setInterval(() => store.purgeExpired(), SWEEP_INTERVAL_MS);
+  const sweep = setInterval(() => {
+    // A failing store is logged where it fails; the sweep just tries again next time.
+    Promise.resolve()
+      .then(() => store.purgeExpired())
+      .then(readStoreStats)
+      .catch(() => {});
+  }, SWEEP_INTERVAL_MS);
   sweep.unref();
 
   const bound = server.address() as AddressInfo;
@@ -111,14 +155,28 @@ export async function startStateServer(options: StateServerOptions = {}): Promis
         clearInterval(sweep);
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
-        store.clear();
-      });
+      }).then(() => store.close());
       return closing;
     },
     stats() {
-      return { items: store.size, storedBytes: store.storedBytes, connections: sockets.size, requests };
+      const live = store instanceof MemoryStore ? store.stats() : lastStoreStats;
+      return { ...live, connections: sockets.size, requests, storeFailures };
     },
+    storeStats: async () => readStoreStats(),
+    storeLabel: store.label,
   };
+}
+
+/** How long startup waits for Redis before listening anyway (requests fail until it answers). */
+const STORE_READY_TIMEOUT_MS = 5000;
+
+async function openStore(spec: StoreSpec, now: (() => number) | undefined, log: (line: string) => void): Promise<StateStore> {
+  if (spec.kind === 'memory') return new MemoryStore(now ?? Date.now);
+  const store = new RedisStore({ url: spec.url, keyPrefix: spec.keyPrefix, now, log });
+  if (!(await store.ready(STORE_READY_TIMEOUT_MS))) {
+    log(`statescope server: Redis store ${store.label} not reachable yet; listening anyway, closing connections until it answers`);
+  }
+  return store;
 }
 
 function listen(server: net.Server, host: string, port: number): Promise<void> {

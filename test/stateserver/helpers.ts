@@ -13,6 +13,9 @@ import {
   type RunningStateServer,
   type StateServerOptions,
 } from '../../server/stateserver/index.ts';
+import { MEMORY_STORE, type StoreSpec } from '../../server/stateserver/store-spec.ts';
+import { uniquePrefix } from '../redis-store/redis-process.ts';
+import { useRedisServer } from '../redis-store/use-redis-server.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -186,6 +189,22 @@ export class RawClient {
   destroy(): void {
     this.socket.destroy();
   }
+}
+
+// --- stores ------------------------------------------------------------------------------
+
+/** Every state-server behaviour is tested against each store. */
+export const STORE_NAMES = ['memory', 'redis'] as const;
+export type StoreName = (typeof STORE_NAMES)[number];
+
+/**
+ * Starts one real redis-server for the calling test file and returns a function that gives
+ * each server a store: memory, or that Redis under a key prefix of its own (so servers of one
+ * file never see each other's items unless a test shares the spec on purpose).
+ */
+export function storesForFile(): (name: StoreName) => StoreSpec {
+  const holder = useRedisServer();
+  return (name) => (name === 'memory' ? MEMORY_STORE : { kind: 'redis', url: holder.redis.url, keyPrefix: uniquePrefix() });
 }
 
 // --- server lifecycle --------------------------------------------------------------------
