@@ -7,6 +7,7 @@ import { loadSavedCapture, SavedCaptureError, type LoadReport } from '../capture
 import { startDashboard } from '../dashboard/index.ts';
 import { formatHostPort, hostPortOption, parseHostPort, type HostPort } from './address.ts';
 import { DEFAULT_DASHBOARD_LISTEN, positiveInt, positiveNumber } from './proxy-command.ts';
+import { remoteDashboardUrls } from './remote-dashboard-urls.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { VERSION } from './version.ts';
 import { APP_DEFAULTS, MIB } from './statescope-app.ts';
@@ -65,7 +66,7 @@ Examples:
         const hint = e.code === 'EADDRINUSE' ? ' (is statescope already running there? pick another with --dashboard HOST:PORT)' : '';
         command.error(`statescope open: cannot listen on ${formatHostPort(opts.dashboard)}: ${e.message}${hint}`, { exitCode: 1 });
       }
-      process.stdout.write(`statescope dashboard: ${dashboard.url}\n`);
+      process.stdout.write(`statescope dashboard: ${dashboard.url}\n${remoteDashboardUrls(dashboard.url, opts.dashboard.host).map((u) => `  from another machine: ${u}\n`).join('')}`);
       onShutdownSignal(async () => {
         await dashboard.close();
       });
