@@ -4,7 +4,6 @@
 import { EmptyState } from './components/EmptyState.tsx';
 import { ExchangeGrid } from './components/ExchangeGrid.tsx';
 import { SidePane } from './components/SidePane.tsx';
-import { Splitter } from './components/Splitter.tsx';
 import { TokenScreen } from './components/TokenScreen.tsx';
 import { TopStrip } from './components/TopStrip.tsx';
 import { exchanges } from './state/exchanges.ts';
@@ -45,12 +44,7 @@ export function App() {
         <main className="main">
           {!loaded ? <p className="muted pad">Connecting to statescope…</p> : nothingYet ? <EmptyState state={state} /> : <ExchangeGrid />}
         </main>
-        {sideOpen && (
-          <>
-            <Splitter width={width} />
-            <SidePane width={width} />
-          </>
-        )}
+        {sideOpen && <SidePane width={width} />}
       </div>
     </div>
   );

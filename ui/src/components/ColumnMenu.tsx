@@ -18,7 +18,7 @@ export function ColumnMenu({ squeezed }: { squeezed: readonly ColumnDef[] }) {
   const squeezedIds = new Set(squeezed.map((c) => c.id));
   return (
     <div className="column-menu" ref={ref}>
-      <button type="button" aria-expanded={open} aria-controls="column-menu-list" onClick={() => setOpen(!open)}>
+      <button type="button" aria-expanded={open} aria-controls={open ? 'column-menu-list' : undefined} onClick={() => setOpen(!open)}>
         Columns{squeezed.length > 0 ? ` (${squeezed.length} left out)` : ''}
       </button>
       {open && (

@@ -6,6 +6,7 @@ import { useSlice } from '../state/slice.ts';
 import { DetailPanel } from './DetailPanel.tsx';
 import { InsightsPane } from './InsightsPane.tsx';
 import { SessionTimeline } from './SessionTimeline.tsx';
+import { Splitter } from './Splitter.tsx';
 
 export function SidePane({ width }: { width: number }) {
   const sel = useSlice(selection);
@@ -18,7 +19,7 @@ export function SidePane({ width }: { width: number }) {
       role="tab"
       id={`tab-${id}`}
       aria-selected={pane === id}
-      aria-controls={`panel-${id}`}
+      aria-controls={pane === id ? `panel-${id}` : undefined}
       tabIndex={pane === id ? 0 : -1}
       disabled={disabled}
       onClick={() => showPane(id)}
@@ -33,6 +34,8 @@ export function SidePane({ width }: { width: number }) {
   );
   return (
     <aside id="side-pane" className="side" style={{ width }} aria-label="Side pane">
+      <Splitter width={width} />
+      <div className="side-inner">
       <div className="side-tabs">
         <div role="tablist" aria-label="Side pane">
           {tab('exchange', 'Exchange', !canShowExchange)}
@@ -51,6 +54,7 @@ export function SidePane({ width }: { width: number }) {
             {sel.detailOpen && sel.selectedId !== null && <DetailPanel id={sel.selectedId} />}
           </>
         )}
+      </div>
       </div>
     </aside>
   );

@@ -109,7 +109,7 @@ function DiagnosesButton() {
       type="button"
       className="diagnoses-button"
       aria-pressed={open}
-      aria-controls="side-pane"
+      aria-controls={open ? 'side-pane' : undefined}
       onClick={() => showPane(open ? null : 'insights')}
     >
       Diagnoses & charts{' '}

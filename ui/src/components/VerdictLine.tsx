@@ -45,7 +45,7 @@ export function VerdictLine({ state }: { state: ProxyState | null }) {
           {ICON[v.tone]}
         </span>
         <span className="verdict-text">{v.line}</span>
-        <button type="button" className="link" aria-expanded={open} aria-controls={detailsId} onClick={() => setOpen(!open)}>
+        <button type="button" className="link" aria-expanded={open} aria-controls={open ? detailsId : undefined} onClick={() => setOpen(!open)}>
           {open ? 'Hide details' : 'Details'}
         </button>
       </p>
