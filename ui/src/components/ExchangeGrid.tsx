@@ -112,6 +112,25 @@ export function ExchangeGrid() {
     }
   });
 
+  // When the side pane opens the toolbar may wrap onto another line, pushing the list down:
+  // scroll by the same amount, so the rows (the one just clicked above all) stay where they were.
+  const toolbarRef = useRef<HTMLDivElement>(null);
+  const followRef = useRef(follow);
+  followRef.current = follow && selectedId === null;
+  useLayoutEffect(() => {
+    const bar = toolbarRef.current;
+    const body = scrollRef.current;
+    if (!bar || !body) return;
+    let top = body.getBoundingClientRect().top;
+    const ro = new ResizeObserver(() => {
+      const now = body.getBoundingClientRect().top;
+      if (now !== top && !followRef.current) body.scrollTop += now - top;
+      top = now;
+    });
+    ro.observe(bar);
+    return () => ro.disconnect();
+  }, []);
+
   const onScroll = (): void => {
     const el = scrollRef.current;
     if (!el) return;
@@ -193,7 +212,7 @@ export function ExchangeGrid() {
 
   return (
     <section className="traffic" aria-label="Live exchanges">
-      <div className="table-toolbar">
+      <div className="table-toolbar" ref={toolbarRef}>
         <FilterBar inputRef={filterRef} shown={rows.length} total={source.length} />
         <div className="buttons">
           <ColumnMenu squeezed={squeezed} />

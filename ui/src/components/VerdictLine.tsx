@@ -17,7 +17,10 @@ const ICON = { neutral: '○', good: '✓', fixed: '⊕', warn: '⚠', bad: '✕
 function useInjectionSince(state: ProxyState | null): number | null {
   const st = useSlice(stats);
   const offset = useRef(0);
-  if (st) offset.current = st.now - Date.now();
+  // Measured when a snapshot arrives, so a late render does not shift it.
+  useEffect(() => {
+    if (st) offset.current = st.now - Date.now();
+  }, [st]);
   const enabled = state?.injection.enabled ?? false;
   const [since, setSince] = useState<number | null>(null);
   const previous = useRef<boolean | null>(null);

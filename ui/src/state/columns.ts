@@ -17,14 +17,14 @@ export interface ColumnDef {
 }
 
 export const COLUMNS: readonly ColumnDef[] = [
-  { id: 'marks', label: 'Marks', width: 56, min: 40, priority: 2 },
+  { id: 'marks', label: 'Marks', width: 52, min: 40, priority: 2 },
   { id: 'time', label: 'Time', width: 108, min: 96, priority: 3 },
   { id: 'client', label: 'Client', width: 140, min: 90, priority: 6 },
-  { id: 'operation', label: 'Operation', width: 130, min: 90, priority: 1 },
+  { id: 'operation', label: 'Operation', width: 150, min: 90, priority: 1 },
   { id: 'session', label: 'Session id', width: 196, min: 120, priority: 2 },
   { id: 'app', label: 'App', width: 90, min: 50, priority: 8 },
   { id: 'status', label: 'Status', width: 80, min: 60, priority: 1 },
-  { id: 'version', label: 'Version header', width: 104, min: 90, priority: 1 },
+  { id: 'version', label: 'Version header', width: 96, min: 90, priority: 1 },
   { id: 'lock', label: 'Lock cookie', width: 92, min: 70, priority: 5 },
   { id: 'latency', label: 'Latency', width: 82, min: 64, priority: 4 },
   { id: 'sizes', label: 'Sizes (req / reply)', width: 128, min: 100, priority: 7 },

@@ -27,13 +27,13 @@ export interface Verdict {
 
 export const RECENT_SECONDS = 10;
 
-/** Replies that reached ASP.NET without the header since `since` (epoch ms), newest first, from the list. */
+/** Replies that reached ASP.NET without the header after `since` (epoch ms, by reply time), from the list. */
 export function countWithoutSince(items: readonly ExchangeSummary[], since: number): number {
   let n = 0;
   // The list is in completion order, so a little slack before stopping at older items.
   for (let i = items.length - 1, older = 0; i >= 0 && older < 200; i--) {
     const s = items[i]!;
-    if (s.startedAt < since) {
+    if (s.startedAt + (s.latencyMs ?? 0) < since) {
       older++;
       continue;
     }
