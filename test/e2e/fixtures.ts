@@ -125,3 +125,24 @@ export async function openDiagnoses(page: Page): Promise<Locator> {
 export async function waitLive(page: Page): Promise<void> {
   await expect(page.getByRole('status', { name: 'Dashboard connection: live' })).toBeVisible();
 }
+
+export const VIEWPORTS = {
+  small: { width: 1280, height: 720 },
+  medium: { width: 1440, height: 900 },
+  large: { width: 1920, height: 1080 },
+  narrow: { width: 900, height: 720 },
+} as const;
+
+/** Sets the window size, starts statescope with `args` and opens its live dashboard. */
+export async function openDashboard(
+  page: Page,
+  statescope: (args?: string[]) => Promise<import('./support/statescope.ts').Statescope>,
+  args: string[],
+  viewport: { width: number; height: number } = VIEWPORTS.small,
+): Promise<import('./support/statescope.ts').Statescope> {
+  await page.setViewportSize(viewport);
+  const s = await statescope(args);
+  await page.goto(s.dashboardUrl);
+  await waitLive(page);
+  return s;
+}

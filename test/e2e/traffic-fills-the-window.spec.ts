@@ -2,7 +2,7 @@
 // compact strip, shows at least 15 rows, cuts none of the columns that matter, and keeps the
 // clicked row where it was when its detail opens. Column and pane sizes are remembered.
 import type { Page } from '@playwright/test';
-import { caughtUp, cellOf, expect, rows, test, waitLive } from './fixtures.ts';
+import { caughtUp, cellOf, expect, openDashboard, rows, test, waitLive } from './fixtures.ts';
 import { runLoad } from './support/statescope.ts';
 
 const VIEWPORTS = [
@@ -41,10 +41,7 @@ for (const viewport of VIEWPORTS) {
     statescope,
     shot,
   }) => {
-    await page.setViewportSize(viewport);
-    const s = await statescope(['--no-embedded-version-header']);
-    await page.goto(s.dashboardUrl);
-    await waitLive(page);
+    const s = await openDashboard(page, statescope, ['--no-embedded-version-header'], viewport);
     const report = await runLoad(s.proxyAddress, { sessions: 6, rate: 60, duration: 2, restartEvery: 1 });
     await caughtUp(page, report.operationsTotal);
 

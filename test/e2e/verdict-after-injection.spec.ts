@@ -1,7 +1,7 @@
 // With injection on, replies the upstream sent without X-AspNet-Version reach ASP.NET with it:
 // the verdict must say they are fixed (not an error), count what still reaches ASP.NET without
 // the header, and follow the switch at once, not five minutes later.
-import { expect, openDiagnoses, rows, test, waitLive } from './fixtures.ts';
+import { expect, openDashboard, openDiagnoses, rows, test } from './fixtures.ts';
 
 for (const viewport of [
   { width: 1280, height: 720 },
@@ -13,10 +13,7 @@ for (const viewport of [
     load,
     shot,
   }) => {
-    await page.setViewportSize(viewport);
-    const s = await statescope(['--no-embedded-version-header']);
-    await page.goto(s.dashboardUrl);
-    await waitLive(page);
+    const s = await openDashboard(page, statescope, ['--no-embedded-version-header'], viewport);
     const run = load(s.proxyAddress, { sessions: 6, rate: 40, duration: 40 });
     await expect(rows(page).nth(5)).toBeVisible();
 
