@@ -10,8 +10,14 @@ export const MARK_CONNECTION = 1;
 export const MARK_APP_START = 2;
 export const MARK_VERSION_FAILS = 4;
 
-/** How long a new set of connections must go without the old ones being used before it counts as an app start. */
-export const SETTLE_MS = 1000;
+/**
+ * How long a new connection must go without an older one of the same client being used before
+ * it counts as an app start. A growing pool reuses its older connections soon; an idle one can
+ * rest a while under light load, hence seconds, not milliseconds.
+ */
+export const SETTLE_MS = 3000;
+/** How late a finished exchange may reach the browser (feed batching, a loaded machine). */
+const DELIVERY_SLACK_MS = 3000;
 
 interface Candidate {
   id: number;
@@ -23,7 +29,8 @@ interface Candidate {
 }
 
 interface HostState {
-  candidate: Candidate | null;
+  /** New connections that may each open a new AppDomain, oldest first; settled after SETTLE_MS. */
+  candidates: Candidate[];
 }
 
 function hostOf(client: string): string {
@@ -60,10 +67,17 @@ export class MarkerTracker {
 
   /** The server's clock moved on (stats arrive every second): settle what has waited long enough. */
   advance(now: number): boolean {
-    const before = this.marks.size;
-    this.latest = Math.max(this.latest, now);
+    const before = this.pending();
+    // Records reach the browser in batches, a moment after they end: leave them time to arrive.
+    this.latest = Math.max(this.latest, now - DELIVERY_SLACK_MS);
     this.settleDue();
-    return this.marks.size !== before;
+    return this.pending() !== before;
+  }
+
+  private pending(): number {
+    let n = 0;
+    for (const state of this.hosts.values()) n += state.candidates.length;
+    return n;
   }
 
   private settleDue(): void {
@@ -83,7 +97,8 @@ export class MarkerTracker {
     const host = hostOf(s.client);
     let state = this.hosts.get(host);
     const firstOfHost = state === undefined;
-    if (!state) this.hosts.set(host, (state = { candidate: null }));
+    if (!state) this.hosts.set(host, (state = { candidates: [] }));
+    this.settle(state);
     const connStart = this.connFirst.get(s.connectionId);
 
     if (connStart === undefined) {
@@ -91,24 +106,30 @@ export class MarkerTracker {
       if (this.connFirst.size > MAX_CONNECTIONS_TRACKED) this.connFirst.delete(this.connFirst.keys().next().value!);
       const known = s.connectionId > this.unknownUpTo;
       if (known) this.mark(s.id, MARK_CONNECTION);
-      // A new connection may open a new AppDomain's pool; the first of a host is one if we saw it begin.
-      if (state.candidate === null && known && (!firstOfHost || this.knowsStart)) {
-        state.candidate = { id: s.id, startedAt: s.startedAt, firstReplyAt: s.startedAt + (s.latencyMs ?? 0), failed: [] };
+      // A new connection may open a new AppDomain's pool; the first of a host does if we saw it begin.
+      if (known && (!firstOfHost || this.knowsStart)) {
+        state.candidates.push({ id: s.id, startedAt: s.startedAt, firstReplyAt: s.startedAt + (s.latencyMs ?? 0), failed: [] });
       }
-    } else if (state.candidate !== null && connStart < state.candidate.startedAt && s.startedAt > state.candidate.startedAt) {
-      // An older connection is still in use after the new one opened: the pool grew, no restart.
-      state.candidate = null;
+    } else {
+      // An older connection still in use after a new one opened: that was the pool growing, not
+      // a new AppDomain (whose pool starts empty). A tie counts as "after".
+      state.candidates = state.candidates.filter((c) => !(connStart < c.startedAt && s.startedAt >= c.startedAt));
     }
-    const c = state.candidate;
-    if (c !== null && s.startedAt >= c.startedAt && s.startedAt <= c.firstReplyAt && s.version === 'missing') c.failed.push(s.id);
+    // Requests sent before the new AppDomain's first reply all ran its version check.
+    for (let i = state.candidates.length - 1; i >= 0; i--) {
+      const c = state.candidates[i]!;
+      if (s.startedAt < c.startedAt) continue;
+      if (s.startedAt <= c.firstReplyAt && s.version === 'missing') c.failed.push(s.id);
+      break;
+    }
   }
 
   private settle(state: HostState): void {
-    const c = state.candidate;
-    if (c === null || this.latest - c.startedAt < SETTLE_MS) return;
-    this.mark(c.id, MARK_APP_START);
-    for (const id of c.failed) this.mark(id, MARK_VERSION_FAILS);
-    state.candidate = null;
+    while (state.candidates.length > 0 && this.latest - state.candidates[0]!.startedAt >= SETTLE_MS) {
+      const c = state.candidates.shift()!;
+      this.mark(c.id, MARK_APP_START);
+      for (const id of c.failed) this.mark(id, MARK_VERSION_FAILS);
+    }
   }
 
   /** Everything still pending is as settled as it will get (a saved capture). */
