@@ -8,8 +8,8 @@ export function ColumnHeaders({ columns, prefs }: { columns: readonly ColumnDef[
   return (
     <div className="row header-row" role="row" aria-rowindex={1}>
       {columns.map((c, i) => (
-        <span key={c.id} role="columnheader" aria-colindex={i + 1} className="cell" data-col={c.id}>
-          {c.label}
+        <span key={c.id} role="columnheader" aria-colindex={i + 1} className="cell" data-col={c.id} title={c.short ? c.label : undefined}>
+          {c.short ?? c.label}
           <ResizeHandle column={c} width={widthOf(c, prefs)} />
         </span>
       ))}

@@ -26,7 +26,7 @@ export function MarkBadges({ marks }: { marks: number }) {
       )}
       {(marks & MARK_VERSION_FAILS) !== 0 && (
         <span className="mark mark-version-fails" title={MARK_WORDS.versionFails} data-mark="version-check">
-          <span aria-hidden="true">✕v</span>
+          <span aria-hidden="true">✕</span>
           <span className="visually-hidden">version check fails here</span>
         </span>
       )}

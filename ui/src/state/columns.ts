@@ -9,6 +9,8 @@ export type ColumnId = 'marks' | 'time' | 'client' | 'operation' | 'session' | '
 export interface ColumnDef {
   id: ColumnId;
   label: string;
+  /** Shorter text for the column header when the label would not fit its default width. */
+  short?: string;
   /** Default width, px. */
   width: number;
   min: number;
@@ -17,17 +19,17 @@ export interface ColumnDef {
 }
 
 export const COLUMNS: readonly ColumnDef[] = [
-  { id: 'marks', label: 'Marks', width: 52, min: 40, priority: 2 },
+  { id: 'marks', label: 'Markers', short: 'Mark', width: 52, min: 40, priority: 2 },
   { id: 'time', label: 'Time', width: 108, min: 96, priority: 3 },
   { id: 'client', label: 'Client', width: 140, min: 90, priority: 6 },
   { id: 'operation', label: 'Operation', width: 150, min: 90, priority: 1 },
   { id: 'session', label: 'Session id', width: 196, min: 120, priority: 2 },
   { id: 'app', label: 'App', width: 90, min: 50, priority: 8 },
   { id: 'status', label: 'Status', width: 80, min: 60, priority: 1 },
-  { id: 'version', label: 'Version header', width: 96, min: 90, priority: 1 },
+  { id: 'version', label: 'Version header', short: 'Version', width: 96, min: 90, priority: 1 },
   { id: 'lock', label: 'Lock cookie', width: 92, min: 70, priority: 5 },
   { id: 'latency', label: 'Latency', width: 82, min: 64, priority: 4 },
-  { id: 'sizes', label: 'Sizes (req / reply)', width: 128, min: 100, priority: 7 },
+  { id: 'sizes', label: 'Sizes (req / reply)', short: 'Req / reply', width: 128, min: 100, priority: 7 },
 ];
 
 export interface ColumnPrefs {
