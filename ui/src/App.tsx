@@ -10,7 +10,7 @@ import { exchanges } from './state/exchanges.ts';
 import { connection, proxyState, stats } from './state/meta.ts';
 import { hasExchangeView, selection } from './state/selection.ts';
 import { clampSide, sideWidth } from './state/side-width.ts';
-import { useSlice } from './state/slice.ts';
+import { useSlice, useSliceValue } from './state/slice.ts';
 import { useEffect, useState } from 'react';
 
 function useWindowWidth(): number {
@@ -27,7 +27,8 @@ export function App() {
   const conn = useSlice(connection);
   const state = useSlice(proxyState);
   const st = useSlice(stats);
-  const empty = useSlice(exchanges).items.length === 0;
+  // Only whether the list is empty: App must not re-render at every batch of live rows.
+  const empty = useSliceValue(exchanges, (l) => l.items.length === 0);
   const sel = useSlice(selection);
   const width = clampSide(useSlice(sideWidth), useWindowWidth());
 

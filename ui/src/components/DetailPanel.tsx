@@ -9,7 +9,7 @@ import { exchanges, marksOf } from '../state/exchanges.ts';
 import { filterBy, type SearchField } from '../state/filters.ts';
 import { MARK_APP_START, MARK_CONNECTION, MARK_VERSION_FAILS } from '../state/markers.ts';
 import { closePanels, showSession } from '../state/selection.ts';
-import { useSlice } from '../state/slice.ts';
+import { useSliceValue } from '../state/slice.ts';
 import { statusMeaning, statusTone, TONE_ICON } from '../status-tone.ts';
 import { CopyButton } from './CopyButton.tsx';
 import { MARK_WORDS } from './MarkBadges.tsx';
@@ -38,7 +38,7 @@ export function DetailPanel({ id }: { id: number }) {
   }, [id]);
 
   const current = load !== null && load.id === id ? load : null;
-  const marks = marksOf(useSlice(exchanges), id);
+  const marks = useSliceValue(exchanges, (l) => marksOf(l, id));
   return (
     <section className="side-panel detail" data-testid="detail-panel" aria-label={`Exchange ${id} detail`}>
       <div className="panel-head">

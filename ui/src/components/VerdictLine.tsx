@@ -1,12 +1,12 @@
 // The verdict in one line: does ASP.NET receive X-AspNet-Version? It tells what the upstream
 // sent from what ASP.NET received (an injected header is a fix, not an error), and follows the
 // injection switch at once. "Details" opens the counts, ASP.NET's exact error and the fixes.
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { ProxyState } from '../../../server/capture/wire-types.ts';
 import { controls } from '../api/backend.ts';
 import { exchanges } from '../state/exchanges.ts';
 import { stats } from '../state/meta.ts';
-import { useSlice } from '../state/slice.ts';
+import { useSlice, useSliceValue } from '../state/slice.ts';
 import { computeVerdict, countWithoutSince, RECENT_SECONDS, type Verdict } from '../state/verdict.ts';
 
 const NEED_V2_TEXT =
@@ -34,9 +34,9 @@ function useInjectionSince(state: ProxyState | null): number | null {
 
 export function VerdictLine({ state }: { state: ProxyState | null }) {
   const st = useSlice(stats);
-  const list = useSlice(exchanges).items;
   const since = useInjectionSince(state);
-  const withoutSince = useMemo(() => (since === null ? null : countWithoutSince(list, since)), [list, since]);
+  // Reads the list only while injection is on and its start is known.
+  const withoutSince = useSliceValue(exchanges, (l) => (since === null ? null : countWithoutSince(l.items, since)));
   const v = computeVerdict(st, state, withoutSince);
   const [open, setOpen] = useState(false);
   const detailsId = useId();

@@ -110,17 +110,17 @@ export class MarkerTracker {
       if (known && (!firstOfHost || this.knowsStart)) {
         state.candidates.push({ id: s.id, startedAt: s.startedAt, firstReplyAt: s.startedAt + (s.latencyMs ?? 0), failed: [] });
       }
-    } else {
+    } else if (state.candidates.length > 0) {
       // An older connection still in use after a new one opened: that was the pool growing, not
       // a new AppDomain (whose pool starts empty). A tie counts as "after".
-      state.candidates = state.candidates.filter((c) => !(connStart < c.startedAt && s.startedAt >= c.startedAt));
+      for (let i = state.candidates.length - 1; i >= 0; i--) {
+        const c = state.candidates[i]!;
+        if (connStart < c.startedAt && s.startedAt >= c.startedAt) state.candidates.splice(i, 1);
+      }
     }
     // Requests sent before the new AppDomain's first reply all ran its version check.
-    for (let i = state.candidates.length - 1; i >= 0; i--) {
-      const c = state.candidates[i]!;
-      if (s.startedAt < c.startedAt) continue;
-      if (s.startedAt <= c.firstReplyAt && s.version === 'missing') c.failed.push(s.id);
-      break;
+    if (s.version === 'missing') {
+      for (const c of state.candidates) if (s.startedAt >= c.startedAt && s.startedAt <= c.firstReplyAt) c.failed.push(s.id);
     }
   }
 
