@@ -1,7 +1,8 @@
 // The exchange table's filters, applied on the server for exports (GET /api/export.har). The
 // browser applies the same predicate in ui/src/state/filters.ts: ui/ may share types with the
 // server but never code, so the two files carry the same names and a test holds them to the
-// same answers.
+// same answers. The search text is words that must all match: a bare word anywhere, or
+// `field:value` in one field (session, app, client, cookie, status, header, op).
 import { REQUEST_KINDS } from '../protocol/index.ts';
 import type { ExchangeFilters, ExchangeSummary, StatusFilter, VersionState } from './wire-types.ts';
 
@@ -37,16 +38,71 @@ export function parseFilters(params: URLSearchParams): ExchangeFilters {
   };
 }
 
+const SEARCH_FIELDS = ['session', 'app', 'client', 'cookie', 'status', 'header', 'op'] as const;
+type SearchField = (typeof SEARCH_FIELDS)[number];
+
+/** The header lines a summary knows of, as they read on the wire (lower-cased for search). */
+function headerText(s: ExchangeSummary): string {
+  const lines: string[] = [];
+  if (s.versionValue !== null) lines.push(`x-aspnet-version: ${s.versionValue}`);
+  if (s.lockCookie !== null) lines.push(`lockcookie: ${s.lockCookie}`);
+  if (s.lockAgeSeconds !== null) lines.push(`lockage: ${s.lockAgeSeconds}`);
+  if (s.kind === 'GetExclusive') lines.push('exclusive: acquire');
+  if (s.kind === 'ReleaseExclusive') lines.push('exclusive: release');
+  return lines.join('\n').toLowerCase();
+}
+
+function fieldText(s: ExchangeSummary, field: SearchField): string {
+  switch (field) {
+    case 'session':
+      return (s.sessionId ?? '').toLowerCase();
+    case 'app':
+      return `${s.appId ?? ''} ${s.appHash ?? ''}`.toLowerCase();
+    case 'client':
+      return s.client.toLowerCase();
+    case 'cookie':
+      return s.lockCookie ?? '';
+    case 'status':
+      return s.status === null ? `none ${s.outcome}` : String(s.status);
+    case 'header':
+      return headerText(s);
+    case 'op':
+      return `${s.kind ?? ''} ${s.verb ?? ''}`.toLowerCase();
+  }
+}
+
+/** Fields compared whole (a lock cookie of 1 is not one of 12); the others by substring. */
+const EXACT: ReadonlySet<SearchField> = new Set(['cookie', 'status']);
+
+type Word = { field: SearchField | null; value: string };
+
+function parseWords(text: string): Word[] {
+  const words: Word[] = [];
+  for (const raw of text.trim().toLowerCase().split(/\s+/)) {
+    if (raw === '') continue;
+    const colon = raw.indexOf(':');
+    const field = colon > 0 ? raw.slice(0, colon) : '';
+    if ((SEARCH_FIELDS as readonly string[]).includes(field)) words.push({ field: field as SearchField, value: raw.slice(colon + 1) });
+    else words.push({ field: null, value: raw });
+  }
+  return words;
+}
+
+function wordMatches(s: ExchangeSummary, w: Word): boolean {
+  if (w.field !== null) {
+    const text = fieldText(s, w.field);
+    return EXACT.has(w.field) ? text.split(' ').includes(w.value) : text.includes(w.value);
+  }
+  return SEARCH_FIELDS.some((field) => fieldText(s, field).includes(w.value));
+}
+
 export function matcher(f: ExchangeFilters): (s: ExchangeSummary) => boolean {
-  const text = f.text.trim().toLowerCase();
+  const words = parseWords(f.text);
   return (s) => {
     if (f.kind !== 'all' && s.kind !== f.kind) return false;
     if (f.version !== 'all' && s.version !== f.version) return false;
     if (f.status !== 'all' && !statusMatches(f.status, s.status)) return false;
-    if (text !== '') {
-      const hay = `${s.sessionId ?? ''} ${s.appId ?? ''} ${s.appHash ?? ''}`.toLowerCase();
-      if (!hay.includes(text)) return false;
-    }
+    for (const w of words) if (!wordMatches(s, w)) return false;
     return true;
   };
 }

@@ -180,7 +180,8 @@ export interface ExchangeFilters {
   kind: RequestKind | 'all';
   status: StatusFilter;
   version: VersionState | 'all';
-  /** Matches session id or app id/hash, case-insensitive substring. */
+  /** Search words, all of which must match (case-insensitive): a bare word anywhere in the
+   *  summary, `field:value` in one field (session, app, client, cookie, status, header, op). */
   text: string;
 }
 

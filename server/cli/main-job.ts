@@ -4,6 +4,7 @@
 // prom-client, which would otherwise slow down every command, `statescope --help` included.
 import type { Dashboard } from '../dashboard/index.ts';
 import type { HostPort } from './address.ts';
+import { remoteDashboardUrls } from './remote-dashboard-urls.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { startApp, type AppOptions, type RunningApp } from './statescope-app.ts';
 import { VERSION } from './version.ts';
@@ -56,6 +57,7 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
   say(`  ASP.NET: <sessionState mode="StateServer" stateConnectionString="tcpip=${app.proxy.address}" />`);
   if (app.capture.injection.enabled) say(`  injecting X-AspNet-Version: ${app.capture.injection.value} into replies that lack it`);
   say(dashboard ? `statescope dashboard: ${dashboard.url}` : 'statescope dashboard: off (--no-dashboard)');
+  if (dashboard) for (const url of remoteDashboardUrls(dashboard.url, options.dashboard!.host)) say(`  from another machine: ${url}`);
   if (dashboard) {
     const auth = dashboard.token === null ? '' : ' (send the token as "Authorization: Bearer <token>")';
     say(`  Prometheus metrics: ${new URL(dashboard.url).origin}/metrics${auth}`);

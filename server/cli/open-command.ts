@@ -7,6 +7,7 @@ import { loadSavedCapture, SavedCaptureError, type LoadReport } from '../capture
 import { formatHostPort, hostPortOption, parseHostPort, type HostPort } from './address.ts';
 import { addDiagnosisOptions, thresholdsFrom, type DiagnosisOptionValues } from './diagnosis-options.ts';
 import { DEFAULT_DASHBOARD_LISTEN, positiveInt, positiveNumber } from './proxy-command.ts';
+import { remoteDashboardUrls } from './remote-dashboard-urls.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { VERSION } from './version.ts';
 import { APP_DEFAULTS, MIB } from './statescope-app.ts';
@@ -72,7 +73,7 @@ Examples:
       onShutdownSignal(async () => {
         await dashboard.close();
       });
-      process.stdout.write(`statescope dashboard: ${dashboard.url}\n`);
+      process.stdout.write(`statescope dashboard: ${dashboard.url}\n${remoteDashboardUrls(dashboard.url, opts.dashboard.host).map((u) => `  from another machine: ${u}\n`).join('')}`);
     });
 }
 

@@ -121,6 +121,8 @@ class WholeBodyReader {
       const end = this.byte();
       if (end !== 0xff) fail(`the session ends with 0x${end.toString(16).padStart(2, '0')}, not 0xFF`);
     }
+    // With static objects the rest of the body is theirs (not length-prefixed), as in the streaming reader.
+    if (hasStaticObjects) return { ok: true, table: { timeoutMinutes, itemCount, items, valueBytes, staticObjectCount, decodedBytes: body.length } };
     if (this.at < body.length) return { ok: false, error: `${body.length - this.at} bytes follow the end of the session data`, offset: this.at };
     return { ok: true, table: { timeoutMinutes, itemCount, items, valueBytes, staticObjectCount, decodedBytes: this.at } };
   }

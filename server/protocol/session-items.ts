@@ -131,7 +131,10 @@ function* readString(maxBytes: number, what: string): Generator<Want, string, Bu
   return (yield* readBytes(length)).toString('utf8');
 }
 
-function* parseSession(limits: SessionItemsLimits): Generator<Want, Omit<SessionItemsTable, 'decodedBytes'>, Buffer> {
+/** What the parse ends with: the table, and whether the rest of the body is static objects. */
+type Parsed = Omit<SessionItemsTable, 'decodedBytes'> & { restIsStaticObjects: boolean };
+
+function* parseSession(limits: SessionItemsLimits): Generator<Want, Parsed, Buffer> {
   const timeoutMinutes = yield* readInt32();
   if (timeoutMinutes < 0 || timeoutMinutes > MAX_TIMEOUT_MINUTES) fail(`the timeout is ${timeoutMinutes} minutes`);
   const hasItems = yield* readBool('hasItems');
@@ -200,11 +203,11 @@ function* parseSession(limits: SessionItemsLimits): Generator<Want, Omit<Session
     // type name. A value there is not length-prefixed, so the table stops at the count.
     staticObjectCount = yield* readInt32();
     if (staticObjectCount < 0) fail(`the static object count is ${staticObjectCount}`);
-    return { timeoutMinutes, itemCount, items, valueBytes, staticObjectCount };
+    return { timeoutMinutes, itemCount, items, valueBytes, staticObjectCount, restIsStaticObjects: true };
   }
   const end = (yield* readBytes(1))[0]!;
   if (end !== 0xff) fail(`the session ends with 0x${end.toString(16).padStart(2, '0')}, not 0xFF`);
-  return { timeoutMinutes, itemCount, items, valueBytes, staticObjectCount };
+  return { timeoutMinutes, itemCount, items, valueBytes, staticObjectCount, restIsStaticObjects: false };
 }
 
 /** A String value: its 7-bit length prefix plus that many bytes must fill the value exactly. */
@@ -291,13 +294,13 @@ const EMPTY = Buffer.alloc(0);
 
 /** A streaming reader of one plain (uncompressed) serialized session. */
 export class SessionItemsReader {
-  private readonly parse: Generator<Want, Omit<SessionItemsTable, 'decodedBytes'>, Buffer>;
+  private readonly parse: Generator<Want, Parsed, Buffer>;
   private want: Want | undefined;
   private gathered: Buffer[] = [];
   private gatheredBytes = 0;
   private consumed = 0;
   private result: SessionItemsResult | undefined;
-  private done: Omit<SessionItemsTable, 'decodedBytes'> | undefined;
+  private done: Parsed | undefined;
   private trailing = 0;
 
   constructor(limits: SessionItemsLimits = DEFAULT_SESSION_ITEMS_LIMITS) {
@@ -343,10 +346,13 @@ export class SessionItemsReader {
     if (this.done === undefined) {
       return { ok: false, error: 'the body ends inside the session data', offset: this.consumed + this.gatheredBytes };
     }
-    if (this.trailing > 0) {
+    const { restIsStaticObjects, ...table } = this.done;
+    // Static objects (global.asax <object scope="session">) are not length-prefixed: past their
+    // count the rest of the body is theirs, and the table ends there.
+    if (this.trailing > 0 && !restIsStaticObjects) {
       return { ok: false, error: `${this.trailing} bytes follow the end of the session data`, offset: this.consumed - this.trailing };
     }
-    return { ok: true, table: { ...this.done, decodedBytes: this.consumed } };
+    return { ok: true, table: { ...table, decodedBytes: this.consumed } };
   }
 
   /** True once more bytes can no longer change a failed result. */

@@ -14,7 +14,7 @@ function summary(i: number, kind: RequestKind | null, status: number | null, ver
   return {
     id: i,
     connectionId: 1,
-    client: '127.0.0.1:1',
+    client: `10.0.${i % 5}.1:${5000 + (i % 7)}`,
     startedAt: 0,
     latencyMs: 1,
     kind,
@@ -24,9 +24,9 @@ function summary(i: number, kind: RequestKind | null, status: number | null, ver
     appHash: i % 4 === 0 ? 'HaSh+/1=' : null,
     status,
     version,
-    versionValue: null,
-    lockCookie: null,
-    lockAgeSeconds: null,
+    versionValue: version === 'present' || version === 'injected' ? `${2 + (i % 3)}.0.30319` : null,
+    lockCookie: i % 5 === 0 ? String(i % 13) : null,
+    lockAgeSeconds: i % 10 === 0 ? i % 4 : null,
     requestBytes: 0,
     replyBytes: 0,
     outcome: status === null ? 'upstream_refused' : 'ok',
@@ -38,7 +38,7 @@ describe('export filters', () => {
     const items: ExchangeSummary[] = [];
     let i = 0;
     for (const k of KINDS) for (const s of STATUSES) for (const v of VERSIONS) items.push(summary(i++, k, s, v));
-    const texts = ['', 'sess1', ' SHOP ', 'hash+/', 'w3svc/1', 'nothing', 'abc'];
+    const texts = ['', 'sess1', ' SHOP ', 'hash+/', 'w3svc/1', 'nothing', 'abc', 'client:10.0.2', '10.0.1.1:5003', 'cookie:1', 'cookie:12', 'status:423', 'status:none', 'header:x-aspnet-version: 3', 'header:lockage', 'op:getexclusive', 'session:sess1 app:shop', 'unknown:x'];
     let compared = 0;
     for (const kind of ['all', 'Get', 'Set', 'Unknown'] as const)
       for (const status of STATUS_FILTERS)

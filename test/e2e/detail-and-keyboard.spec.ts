@@ -1,6 +1,6 @@
 // Looking at one exchange: the raw heads as on the wire (the injected line marked where it
 // went), the decoded protocol fields, and getting around with the keyboard alone.
-import { caughtUp, expect, rows, test, waitLive } from './fixtures.ts';
+import { caughtUp, cellOf, expect, rows, test, waitLive } from './fixtures.ts';
 import { runLoad } from './support/statescope.ts';
 
 test('the detail view shows the raw reply head with the injected line marked and the decoded fields; Esc closes it', async ({
@@ -20,8 +20,8 @@ test('the detail view shows the raw reply head with the injected line marked and
   await expect(rows(page).last()).toBeVisible();
   const id = Number(await rows(page).last().getAttribute('data-id'));
   const row = page.locator(`[data-testid="exchange-row"][data-id="${id}"]`);
-  const sessionId = ((await row.getByRole('cell').nth(3).textContent()) ?? '').trim();
-  await row.click();
+  const sessionId = ((await cellOf(row, 'session').textContent()) ?? '').trim();
+  await cellOf(row, 'time').click();
 
   const detail = page.getByTestId('detail-panel');
   await expect(detail).toBeVisible();
@@ -71,7 +71,7 @@ test('the detail view shows the raw reply head with the injected line marked and
   await expect(detail).toHaveCount(0);
 });
 
-test('keyboard: / focuses the filter, j and k move the selection, Enter opens the detail, Esc closes it', async ({
+test('keyboard: / focuses the search, j starts at the newest row, j and k move the selection, Enter opens the detail, Esc closes it', async ({
   page,
   statescope,
   shot,
@@ -83,7 +83,7 @@ test('keyboard: / focuses the filter, j and k move the selection, Enter opens th
   expect(report.operationsTotal).toBeGreaterThan(10);
   await caughtUp(page, report.operationsTotal);
 
-  const filter = page.getByRole('searchbox', { name: 'Filter by session id or app' });
+  const filter = page.getByRole('searchbox', { name: 'Search exchanges' });
   await page.keyboard.press('/');
   await expect(filter).toBeFocused();
   await expect(filter).toHaveValue(''); // the "/" is not typed into the box
@@ -91,17 +91,20 @@ test('keyboard: / focuses the filter, j and k move the selection, Enter opens th
   await expect(filter).not.toBeFocused();
 
   const selected = page.locator('[data-testid="exchange-row"][aria-selected="true"]');
+  const newest = Math.max(...(await rows(page).evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-id'))))));
+  // With nothing selected, j starts at the newest row (the one just seen arriving).
   await page.keyboard.press('j');
   await expect(selected).toHaveCount(1);
-  const firstId = Number(await selected.getAttribute('data-id'));
-  await page.keyboard.press('j');
-  await page.keyboard.press('j');
-  await expect.poll(async () => Number(await selected.getAttribute('data-id'))).toBeGreaterThan(firstId);
-  const thirdId = Number(await selected.getAttribute('data-id'));
+  expect(Number(await selected.getAttribute('data-id'))).toBe(newest);
   await page.keyboard.press('k');
-  await expect.poll(async () => Number(await selected.getAttribute('data-id'))).toBeLessThan(thirdId);
+  await page.keyboard.press('k');
+  await page.keyboard.press('k');
+  await expect.poll(async () => Number(await selected.getAttribute('data-id'))).toBeLessThan(newest);
+  const thirdId = Number(await selected.getAttribute('data-id'));
+  await page.keyboard.press('j');
+  await expect.poll(async () => Number(await selected.getAttribute('data-id'))).toBeGreaterThan(thirdId);
   const secondId = Number(await selected.getAttribute('data-id'));
-  expect(secondId).toBeGreaterThan(firstId);
+  expect(secondId).toBeLessThan(newest);
   await expect(selected).toBeInViewport();
 
   await page.keyboard.press('Enter');

@@ -84,7 +84,65 @@ export async function caughtUp(page: Page, total: number): Promise<void> {
   await expect.poll(async () => (await exchangeCount(page)).total).toBe(total);
 }
 
+/** The text of one column in each row in the DOM, without the icons (aria-hidden), oldest first. */
+export async function cellTexts(page: Page, column: string): Promise<string[]> {
+  return rows(page).evaluateAll(
+    (els, col) =>
+      els
+        .sort((a, b) => Number(a.getAttribute('data-id')) - Number(b.getAttribute('data-id')))
+        .map((el) => {
+          const cell = el.querySelector(`[data-col="${col}"]`);
+          if (!cell) return '';
+          const copy = cell.cloneNode(true) as HTMLElement;
+          copy.querySelectorAll('[aria-hidden="true"], .visually-hidden').forEach((n) => n.remove());
+          return (copy.textContent ?? '').trim();
+        }),
+    column,
+  );
+}
+
+/** One row's cell of a column (data-col: time, client, operation, session, status, version, lock...). */
+export function cellOf(row: Locator, column: string): Locator {
+  return row.locator(`[data-col="${column}"]`);
+}
+
+/** Opens the verdict's details (counts, ASP.NET's error, the fixes) if they are closed. */
+export async function openVerdictDetails(page: Page): Promise<Locator> {
+  const verdict = page.getByRole('region', { name: 'Verdict' });
+  const toggle = verdict.getByRole('button', { name: 'Details' });
+  if (await toggle.isVisible()) await toggle.click();
+  return verdict;
+}
+
+/** Opens the side pane on diagnoses and charts. */
+export async function openDiagnoses(page: Page): Promise<Locator> {
+  const button = page.getByRole('button', { name: /^Diagnoses & charts/ }).first();
+  if ((await button.getAttribute('aria-pressed')) !== 'true') await button.click();
+  return page.getByRole('region', { name: /^Diagnoses/ });
+}
+
 /** Waits until the dashboard says its feed is live. */
 export async function waitLive(page: Page): Promise<void> {
   await expect(page.getByRole('status', { name: 'Dashboard connection: live' })).toBeVisible();
+}
+
+export const VIEWPORTS = {
+  small: { width: 1280, height: 720 },
+  medium: { width: 1440, height: 900 },
+  large: { width: 1920, height: 1080 },
+  narrow: { width: 900, height: 720 },
+} as const;
+
+/** Sets the window size, starts statescope with `args` and opens its live dashboard. */
+export async function openDashboard(
+  page: Page,
+  statescope: (args?: string[]) => Promise<import('./support/statescope.ts').Statescope>,
+  args: string[],
+  viewport: { width: number; height: number } = VIEWPORTS.small,
+): Promise<import('./support/statescope.ts').Statescope> {
+  await page.setViewportSize(viewport);
+  const s = await statescope(args);
+  await page.goto(s.dashboardUrl);
+  await waitLive(page);
+  return s;
 }

@@ -1,6 +1,6 @@
 // The first thing a user sees: the empty state telling them what to put in web.config, then
 // rows arriving live as ASP.NET (here: the client emulator) talks through the proxy.
-import { exchangeCount, expect, rows, test, waitLive } from './fixtures.ts';
+import { exchangeCount, expect, openVerdictDetails, rows, test, waitLive } from './fixtures.ts';
 
 test('before any traffic, the page shows the web.config line with the proxy address', async ({ page, statescope, shot }) => {
   const s = await statescope();
@@ -45,7 +45,8 @@ test('rows appear live while traffic flows, without reloading the page', async (
   expect(await page.evaluate(() => (window as unknown as { e2eMarker?: number }).e2eMarker)).toBe(1);
 
   // The verdict card counts the same replies (the embedded server sends the header by default).
-  await expect(page.getByTestId('verdict-card')).toContainText(/X-AspNet-Version present in \d+ of \d+ replies/);
+  await expect(page.getByTestId('verdict-card')).toContainText(/ASP\.NET receives X-AspNet-Version: present in \d+ of \d+ replies/);
+  await expect(await openVerdictDetails(page)).toContainText(/X-AspNet-Version: present in \d+ of \d+ replies/);
   await shot(page, 'live-rows');
   await run.stop();
 });

@@ -21,14 +21,14 @@ test('clicking a session id opens that session\'s timeline with its lock history
   // Clicking the session id does not open the row's detail.
   await expect(page.getByTestId('detail-panel')).toHaveCount(0);
 
-  const entries = timeline.getByRole('listitem');
+  const entries = timeline.getByRole('list', { name: 'Exchanges of this session' }).getByRole('listitem');
   const count = await entries.count();
   expect(count).toBeGreaterThan(2);
   await expect(timeline.getByText(/lock acquired \(cookie \d+\)/).first()).toBeVisible();
   await expect(timeline.getByText('lock released').first()).toBeVisible();
 
   // It holds exactly the exchanges a search for that session id finds.
-  await page.getByRole('searchbox', { name: 'Filter by session id or app' }).fill(sessionId);
+  await page.getByRole('searchbox', { name: 'Search exchanges' }).fill(sessionId);
   await expect.poll(async () => (await exchangeCount(page)).shown).toBe(count);
 
   // Entries open the exchange's detail alongside.

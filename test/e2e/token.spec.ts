@@ -1,6 +1,6 @@
 // A dashboard reachable from the network can switch injection on the wire, so it needs the
 // token statescope prints; on loopback it does not.
-import { exchangeCount, expect, rows, test, waitLive } from './fixtures.ts';
+import { cellOf, exchangeCount, expect, rows, test, waitLive } from './fixtures.ts';
 
 test('bound beyond loopback, the page asks for the token, the API answers 401 without it, and the printed URL works', async ({
   page,
@@ -33,8 +33,8 @@ test('bound beyond loopback, the page asks for the token, the API answers 401 wi
   await expect(rows(page).first()).toBeVisible();
   const seen = (await exchangeCount(page)).total;
   await expect.poll(async () => (await exchangeCount(page)).total).toBeGreaterThan(seen);
-  await rows(page).last().click();
-  await expect(page.getByTestId('detail-panel').getByText('Reply head')).toBeVisible();
+  await cellOf(rows(page).last(), 'time').click();
+  await expect(page.getByTestId('detail-panel').getByRole('heading', { name: 'Reply head' })).toBeVisible();
   await shot(page, 'token-accepted');
 
   // Pasting the token into the form works too (a fresh tab has no stored token).

@@ -2,7 +2,7 @@
 // ASP.NET throw on the first request after every app start. The page must show it, quote the
 // error, and fix it with one switch.
 import path from 'node:path';
-import { caughtUp, exchangeCount, expect, rows, test, versionWords, waitLive } from './fixtures.ts';
+import { caughtUp, cellOf, exchangeCount, expect, openDiagnoses, openVerdictDetails, rows, test, versionWords, waitLive } from './fixtures.ts';
 import { needV2Errors, NEED_V2_TEXT, repoRoot, runLoad } from './support/statescope.ts';
 
 const README_SHOT = path.join(repoRoot, 'ui', 'screenshots', 'dashboard.png');
@@ -22,16 +22,19 @@ test('without the header, every row shows "missing" and the verdict quotes ASP.N
   expect(words.length).toBeGreaterThan(5);
   expect(new Set(words.map((w) => w.word))).toEqual(new Set(['missing']));
 
-  const card = page.getByTestId('verdict-card');
-  // Once the list and the stats have caught up, the card counts exactly the rows captured.
+  const card = await openVerdictDetails(page);
+  // Once the list and the stats have caught up, the verdict counts exactly the rows captured.
   await expect
     .poll(async () => {
       const m = /present in (\d+) of (\d+) replies/.exec((await card.textContent()) ?? '');
       return m ? `${m[1]} of ${m[2]}` : null;
     })
     .toBe(`0 of ${report.operationsTotal}`);
+  await expect(card).toHaveAttribute('data-tone', 'bad');
+  await expect(card.getByText(/replies reach ASP\.NET without X-AspNet-Version/)).toBeVisible();
   await expect(card.locator('blockquote')).toHaveText(NEED_V2_TEXT);
   await expect(card).toContainText('missing and passed on without the header');
+  await openDiagnoses(page);
   await expect(page.getByTestId('diagnosis').first()).toBeVisible();
   await shot(page, 'missing-header');
 });
@@ -77,18 +80,19 @@ test('clicking "Inject X-AspNet-Version" makes the next exchanges "injected" and
   await expect.poll(async () => (await exchangeCount(page)).shown).toBe(after.operationsTotal);
   await page.getByRole('button', { name: 'Clear filters' }).click();
 
-  const card = page.getByTestId('verdict-card');
+  const card = await openVerdictDetails(page);
   await expect(card).toContainText('injected by statescope');
   await expect(card).toContainText('Injection is on.');
+  await expect(card).toContainText('Fixed by injection');
   await shot(page, 'injection-on');
 
   // README picture: real traffic, the newest (injected) reply open in the detail panel.
   const lockRow = rows(page).filter({ hasText: 'GetExclusive' }).filter({ hasText: 'injected' }).last();
-  await lockRow.click();
+  await cellOf(lockRow, 'time').click();
   const detail = page.getByTestId('detail-panel');
   await expect(detail.locator('.injected-line')).toContainText('X-AspNet-Version: 4.0.30319');
-  // Frame it: the live table on the left, the reply head with its injected line on the right.
-  await page.locator('.table-card').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  // Frame it: the live list on the left, the reply head with its injected line on the right.
+  await page.getByRole('region', { name: 'Verdict' }).getByRole('button', { name: 'Hide details' }).click();
   await detail.getByRole('heading', { name: 'Reply head' }).evaluate((el) => el.scrollIntoView({ block: 'center' }));
   // The committed README picture is refreshed on request only, so a test run leaves the work
   // tree clean: UPDATE_README_SCREENSHOT=1 npm run test:e2e

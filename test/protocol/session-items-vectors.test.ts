@@ -3,6 +3,7 @@
 // by statescope's own writer): names, types and sizes, never values.
 import { describe, expect, it } from 'vitest';
 import { readSessionItems, nrbfClassName } from '../../server/protocol/session-items.ts';
+import { readWholeSessionItems } from '../../server/protocol/session-items-whole.ts';
 import { serializeSession } from '../../server/client/session-body-writer.ts';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/[^0-9a-fA-F]/g, ''), 'hex');
@@ -120,6 +121,20 @@ describe('every type id', () => {
     expect(nrbfClassName(hex('00 01000000 FFFFFFFF 01000000 00000000 06 01000000 01 41 0b'))).toBe('System.String');
     expect(nrbfClassName(hex('00 01000000 FFFFFFFF 01000000 00000000 0f 01000000 02000000 02 0102 0b'))).toBe('array');
     expect(nrbfClassName(hex('ff'))).toBeUndefined();
+  });
+});
+
+describe('static objects', () => {
+  // An item, then one static object (global.asax <object scope="session">): its name, no
+  // instance yet, and its type name; the table ends at the count, the rest is the object's.
+  const body = hex(`14000000 01 01 01000000 FFFFFFFF 01 61 02000000 03 01
+    01000000 04 63617274 00 0d ${Buffer.from('Shop.Cart,Shop').toString('hex').slice(0, 26)} FF`);
+
+  it('reads the items and the count of static objects, and takes the rest as theirs', () => {
+    for (const result of [readSessionItems(body), readWholeSessionItems(body)]) {
+      expect(result.ok, JSON.stringify(result)).toBe(true);
+      if (result.ok) expect([result.table.items.map((i) => i.key), result.table.staticObjectCount, result.table.decodedBytes]).toEqual([['a'], 1, body.length]);
+    }
   });
 });
 

@@ -1,52 +1,52 @@
-// Page layout: header and controls, verdict and diagnoses, charts, the live table, and the
-// side panels (detail, session timeline).
-import { Charts } from './components/Charts.tsx';
-import { DetailPanel } from './components/DetailPanel.tsx';
-import { DiagnosisList } from './components/DiagnosisList.tsx';
+// Page layout, traffic first: a compact strip on top (route, injection, verdict), the exchange
+// list taking the rest of the window, and a resizable side pane for the exchange's detail and
+// session, or for diagnoses and charts.
 import { EmptyState } from './components/EmptyState.tsx';
-import { ExchangeTable } from './components/ExchangeTable.tsx';
-import { Header } from './components/Header.tsx';
-import { SessionItemsLargest } from './components/SessionItemsLargest.tsx';
-import { SessionTimeline } from './components/SessionTimeline.tsx';
+import { ExchangeGrid } from './components/ExchangeGrid.tsx';
+import { SidePane } from './components/SidePane.tsx';
 import { TokenScreen } from './components/TokenScreen.tsx';
-import { VerdictCard } from './components/VerdictCard.tsx';
+import { TopStrip } from './components/TopStrip.tsx';
 import { exchanges } from './state/exchanges.ts';
-import { connection, diagnoses, proxyState, stats } from './state/meta.ts';
-import { selection } from './state/selection.ts';
-import { useSlice } from './state/slice.ts';
+import { connection, proxyState, stats } from './state/meta.ts';
+import { hasExchangeView, selection } from './state/selection.ts';
+import { clampSide, sideWidth } from './state/side-width.ts';
+import { useSlice, useSliceValue } from './state/slice.ts';
+import { useEffect, useState } from 'react';
+
+function useWindowWidth(): number {
+  const [w, setW] = useState(window.innerWidth);
+  useEffect(() => {
+    const on = (): void => setW(window.innerWidth);
+    window.addEventListener('resize', on);
+    return () => window.removeEventListener('resize', on);
+  }, []);
+  return w;
+}
 
 export function App() {
   const conn = useSlice(connection);
   const state = useSlice(proxyState);
   const st = useSlice(stats);
-  const diag = useSlice(diagnoses);
-  const empty = useSlice(exchanges).items.length === 0;
+  // Only whether the list is empty: App must not re-render at every batch of live rows.
+  const empty = useSliceValue(exchanges, (l) => l.items.length === 0);
   const sel = useSlice(selection);
+  const width = clampSide(useSlice(sideWidth), useWindowWidth());
 
-  if (conn.status === 'unauthorized') return <TokenScreen detail={conn.detail} />;
+  if (conn.status === 'unauthorized') return <TokenScreen detail={conn.detail} rejected={conn.rejected} />;
 
   const loaded = state !== null;
   const nothingYet = loaded && empty && (st?.totals.exchanges ?? 0) === 0;
-  const sideOpen = (sel.detailOpen && sel.selectedId !== null) || sel.session !== null;
+  const sideOpen = sel.pane === 'insights' || (sel.pane === 'exchange' && hasExchangeView(sel));
 
   return (
-    <div className={sideOpen ? 'app with-side' : 'app'}>
-      <Header state={state} />
-      <main className="main">
-        <div className="overview">
-          <VerdictCard stats={st} state={state} />
-          <DiagnosisList items={diag} />
-          <Charts stats={st} />
-          <SessionItemsLargest />
-        </div>
-        {!loaded ? <p className="muted">Connecting to statescope…</p> : nothingYet ? <EmptyState state={state} /> : <ExchangeTable />}
-      </main>
-      {sideOpen && (
-        <div className="side">
-          {sel.session !== null && <SessionTimeline session={sel.session} />}
-          {sel.detailOpen && sel.selectedId !== null && <DetailPanel id={sel.selectedId} />}
-        </div>
-      )}
+    <div className="app">
+      <TopStrip state={state} />
+      <div className="workspace">
+        <main className="main">
+          {!loaded ? <p className="muted pad">Connecting to statescope…</p> : nothingYet ? <EmptyState state={state} /> : <ExchangeGrid />}
+        </main>
+        {sideOpen && <SidePane width={width} />}
+      </div>
     </div>
   );
 }

@@ -29,10 +29,15 @@ export interface LoadOptions {
   duration?: number;
   rate?: number;
   restartEvery?: number;
+  /** --execution-timeout: lock age (s) at which a waiting page breaks the lock. */
+  executionTimeout?: number;
 }
 
 export interface LoadReport {
-  pages: { started: number; completed: number; failed: number };
+  pages: { started: number; completed: number; failed: number; staleLocksReleased?: number };
+  /** ms since the run's start of each app restart. */
+  restarts: number[];
+  elapsedSeconds: number;
   operationsTotal: number;
   errors: { message: string; code: string; count: number }[];
   errorsTotal: number;
@@ -59,8 +64,17 @@ const DASHBOARD_LINE = /statescope dashboard: (http:\/\/\S+)/;
 
 /** `statescope [proxy] --listen 127.0.0.1:0 --dashboard 127.0.0.1:0 ...args`. */
 export async function startStatescope(args: string[] = [], startupMs = 20_000): Promise<Statescope> {
-  assertUiBuilt();
   const full = [CLI, 'proxy', '--listen', '127.0.0.1:0', ...(args.includes('--dashboard') ? [] : ['--dashboard', '127.0.0.1:0']), ...args];
+  return startCli(full, true, startupMs);
+}
+
+/** `statescope open FILE --dashboard 127.0.0.1:0`: a saved capture, read-only. */
+export async function startOpen(file: string, startupMs = 20_000): Promise<Statescope> {
+  return startCli([CLI, 'open', file, '--dashboard', '127.0.0.1:0'], false, startupMs);
+}
+
+async function startCli(full: string[], proxy: boolean, startupMs: number): Promise<Statescope> {
+  assertUiBuilt();
   const child = spawn(process.execPath, full, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -70,7 +84,7 @@ export async function startStatescope(args: string[] = [], startupMs = 20_000): 
   const deadline = Date.now() + startupMs;
   let listen: RegExpMatchArray | null = null;
   let dash: RegExpMatchArray | null = null;
-  while (!(listen && dash)) {
+  while (!((listen || !proxy) && dash)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await terminate(child, 'SIGKILL', 1000);
       throw new Error(`statescope did not start (${full.slice(1).join(' ')})\nstdout: ${out}\nstderr: ${err}`);
@@ -82,8 +96,8 @@ export async function startStatescope(args: string[] = [], startupMs = 20_000): 
   const dashboardUrl = dash[1]!;
   const url = new URL(dashboardUrl);
   return {
-    proxyAddress: `${listen[1]}:${listen[2]}`,
-    proxyPort: Number(listen[2]),
+    proxyAddress: listen ? `${listen[1]}:${listen[2]}` : '',
+    proxyPort: listen ? Number(listen[2]) : 0,
     dashboardUrl,
     dashboardOrigin: url.origin,
     token: url.searchParams.get('token'),
@@ -114,6 +128,7 @@ export function startLoad(target: string, options: LoadOptions = {}): RunningLoa
     String(options.rate ?? 100),
     '--restart-every',
     String(options.restartEvery ?? 0),
+    ...(options.executionTimeout !== undefined ? ['--execution-timeout', String(options.executionTimeout)] : []),
     '--json',
   ];
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,7 +2,7 @@
 // live ws feed; reconnect with backoff; refetch the snapshot whenever the server says this tab
 // fell behind. Everything else reads the state slices, so a saved file could feed them too.
 import type { FeedMessage, ProxyState, SnapshotResponse } from '../../../server/capture/wire-types.ts';
-import { addLive, clearAll, holdLive, resetTo } from '../state/exchanges.ts';
+import { addLive, advanceClock, clearAll, holdLive, resetTo } from '../state/exchanges.ts';
 import { connection, controlError, diagnoses, proxyState, stats } from '../state/meta.ts';
 import { ApiError, clearCapture, fetchSnapshot, setCapturePaused, setInjection } from './rest.ts';
 import { getToken } from './token.ts';
@@ -31,7 +31,7 @@ export function restart(): void {
   const old = socket;
   socket = null;
   old?.close();
-  connection.set({ status: 'connecting', detail: null });
+  connection.set({ status: 'connecting', detail: null, rejected: false });
   connect();
 }
 
@@ -44,18 +44,21 @@ function connect(): void {
 
 function onSnapshotError(err: unknown): void {
   if (err instanceof ApiError && err.status === 401) {
-    connection.set({ status: 'unauthorized', detail: err.message });
+    // A token we had (from the URL or typed in) and the server refused: say so.
+    connection.set({ status: 'unauthorized', detail: err.message, rejected: getToken() !== null });
     const ws = socket;
     socket = null;
     ws?.close();
     return; // wait for a token (restart)
   }
-  connection.set({ status: 'reconnecting', detail: err instanceof Error ? err.message : String(err) });
+  connection.set({ status: 'reconnecting', detail: err instanceof Error ? err.message : String(err), rejected: false });
   socket?.close(); // its onclose schedules the retry
 }
 
 function applySnapshot(snap: SnapshotResponse): void {
-  resetTo(snap.items);
+  // Nothing evicted and everything stored is here: the list starts at the first exchange.
+  const complete = snap.stats.capture.evicted === 0 && snap.items.length >= snap.stats.capture.stored;
+  resetTo(snap.items, complete, snap.state.readOnly);
   proxyState.set(snap.state);
   stats.set(snap.stats);
   diagnoses.set(snap.diagnoses);
@@ -88,7 +91,7 @@ function openFeed(): void {
   ws.onopen = () => {
     opened = true;
     attempt = 0;
-    loadSnapshot().then(() => connection.set({ status: 'live', detail: null }), onSnapshotError);
+    loadSnapshot().then(() => connection.set({ status: 'live', detail: null, rejected: false }), onSnapshotError);
   };
   ws.onmessage = (event) => {
     if (socket !== ws) return;
@@ -127,6 +130,7 @@ function apply(message: FeedMessage): void {
     case 'stats':
       stats.set(message.stats);
       diagnoses.set(message.diagnoses);
+      advanceClock(message.stats.now);
       break;
     case 'cleared':
       clearAll();
@@ -138,7 +142,7 @@ function apply(message: FeedMessage): void {
 }
 
 function scheduleRetry(detail: string): void {
-  connection.set({ status: 'reconnecting', detail });
+  connection.set({ status: 'reconnecting', detail, rejected: false });
   const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
   attempt++;
   retryTimer = setTimeout(() => {

@@ -1,11 +1,18 @@
-// The full record of one exchange, fetched by id: raw heads, decoded fields, timings, outcome,
-// bodies.
+// The full record of one exchange, fetched by id: its status in words and colour, its markers,
+// raw heads (copyable byte for byte), decoded fields (values a click filters the list by),
+// timings, outcome, bodies.
 import { useEffect, useState, type ReactNode } from 'react';
 import type { ExchangeRecord, WireHeader } from '../../../server/capture/wire-types.ts';
 import { ApiError, fetchExchange } from '../api/rest.ts';
 import { formatMs, formatTime, operationOf } from '../format.ts';
-import { OUTCOME_TEXT } from '../outcome-text.ts';
+import { exchanges, marksOf } from '../state/exchanges.ts';
+import { filterBy, type SearchField } from '../state/filters.ts';
+import { MARK_APP_START, MARK_CONNECTION, MARK_VERSION_FAILS } from '../state/markers.ts';
 import { closePanels, showSession } from '../state/selection.ts';
+import { useSliceValue } from '../state/slice.ts';
+import { statusMeaning, statusTone, TONE_ICON } from '../status-tone.ts';
+import { CopyButton } from './CopyButton.tsx';
+import { MARK_WORDS } from './MarkBadges.tsx';
 import { HeadView } from './HeadView.tsx';
 import { HexDump } from './HexDump.tsx';
 import { SessionItemsDetail } from './SessionItemsTable.tsx';
@@ -32,8 +39,9 @@ export function DetailPanel({ id }: { id: number }) {
   }, [id]);
 
   const current = load !== null && load.id === id ? load : null;
+  const marks = useSliceValue(exchanges, (l) => marksOf(l, id));
   return (
-    <aside className="side-panel detail" data-testid="detail-panel" aria-label={`Exchange ${id} detail`}>
+    <section className="side-panel detail" data-testid="detail-panel" aria-label={`Exchange ${id} detail`}>
       <div className="panel-head">
         <h2>Exchange #{id}</h2>
         <button type="button" onClick={closePanels} aria-label="Close detail">
@@ -42,8 +50,8 @@ export function DetailPanel({ id }: { id: number }) {
       </div>
       {current === null && <p className="muted">Loading…</p>}
       {current !== null && 'error' in current && <p className="banner error">{current.error}</p>}
-      {current !== null && 'record' in current && <RecordView r={current.record} />}
-    </aside>
+      {current !== null && 'record' in current && <RecordView r={current.record} marks={marks} />}
+    </section>
   );
 }
 
@@ -52,9 +60,26 @@ function header(headers: WireHeader[] | undefined, name: string): string | null 
   return found ? found[1] : null;
 }
 
-function RecordView({ r }: { r: ExchangeRecord }) {
+/** The reply head as ASP.NET received it: the injected line goes right after the status line. */
+export function receivedHead(head: string, injectedLine: string | undefined): string {
+  if (injectedLine === undefined) return head;
+  const eol = head.indexOf('\n');
+  return eol === -1 ? head : `${head.slice(0, eol + 1)}${injectedLine}\r\n${head.slice(eol + 1)}`;
+}
+
+function Filterable({ field, value, label }: { field: SearchField; value: string | null; label: string }) {
+  if (value === null) return <>–</>;
+  return (
+    <button type="button" className="link mono value" title={`Show only exchanges with this ${label}`} onClick={() => filterBy(field, value)}>
+      {value}
+    </button>
+  );
+}
+
+function RecordView({ r, marks }: { r: ExchangeRecord; marks: number }) {
   const { request: q, reply: p } = r;
   const version = p ? (p.injected ? 'injected' : p.versionHeader.present ? 'present' : 'missing') : 'none';
+  const tone = statusTone(p?.status ?? null, r.outcome);
   const fields: [string, ReactNode][] = [
     ['Operation', q ? `${operationOf(q)} (${q.verb})` : '–'],
     ['Session id', q?.sessionId ? (
@@ -62,11 +87,11 @@ function RecordView({ r }: { r: ExchangeRecord }) {
         {q.sessionId}
       </button>
     ) : '–'],
-    ['App id', q?.appId ?? '–'],
+    ['App id', <Filterable key="a" field="app" value={q?.appId ?? null} label="app id" />],
     ['App hash', q?.appHash ?? '–'],
     ['Target', q?.target ?? '–'],
-    ['Lock cookie (request)', q?.lockCookie ?? '–'],
-    ['Lock cookie (reply)', p?.lockCookie ?? '–'],
+    ['Lock cookie (request)', <Filterable key="cq" field="cookie" value={q?.lockCookie ?? null} label="lock cookie" />],
+    ['Lock cookie (reply)', <Filterable key="cp" field="cookie" value={p?.lockCookie ?? null} label="lock cookie" />],
     ['Lock age', p?.lockAgeSeconds != null ? `${p.lockAgeSeconds} s` : '–'],
     ['Lock date (ticks)', p?.lockDateTicks ?? '–'],
     ['Timeout (request)', withUnit(header(q?.headers, 'Timeout'), 'min')],
@@ -74,10 +99,10 @@ function RecordView({ r }: { r: ExchangeRecord }) {
     ['Action flags', p?.actionFlags ?? '–'],
     ['Exclusive', header(q?.headers, 'Exclusive') ?? '–'],
     ['Extra flags', header(q?.headers, 'ExtraFlags') ?? '–'],
-    ['Status', p ? `${p.protocol ? p.protocol + ' ' : ''}${p.status} ${p.reason}` : 'no reply'],
+    ['Status', p ? <span key="s" className={`tone-${tone}`}>{`${p.protocol ? p.protocol + ' ' : ''}${p.status} ${p.reason}`}</span> : 'no reply'],
     ['X-AspNet-Version', <VersionCell key="v" version={version} value={p?.versionHeader.value ?? null} />],
     ['Version major read by ASP.NET', p ? String(p.injected ? injectedMajor(p.injectedLine) : p.versionHeader.major) : '–'],
-    ['Client', `${r.client} (connection ${r.connectionId})`],
+    ['Client', <span key="c"><Filterable field="client" value={r.client} label="client address" /> (connection {r.connectionId})</span>],
     ['Upstream', r.upstream],
     ['Started', `${formatTime(r.startedAt)} (${new Date(r.startedAt).toISOString()})`],
     ['First byte', formatMs(r.firstByteMs)],
@@ -86,12 +111,29 @@ function RecordView({ r }: { r: ExchangeRecord }) {
     ['Reply body', p ? `${p.bodySize} bytes` : '–'],
   ];
 
+  const asJson = (): string => JSON.stringify(r, null, 2);
   return (
     <div className="record">
-      <p className={r.outcome === 'ok' ? 'outcome ok' : 'outcome banner error'} role={r.outcome === 'ok' ? undefined : 'alert'}>
-        <strong>{r.outcome === 'ok' ? '✓ ' : '✕ '}{OUTCOME_TEXT[r.outcome]}</strong>
+      <p className={`outcome tone-${tone}`} data-testid="detail-status" data-tone={tone}>
+        <strong>
+          <span aria-hidden="true">{TONE_ICON[tone]} </span>
+          {p ? `${p.status} ${p.reason}` : 'No reply'}
+        </strong>{' '}
+        <span>{statusMeaning(p?.status ?? null, r.outcome)}</span>
         {r.error && <span> — {r.error}</span>}
       </p>
+      {marks !== 0 && (
+        <ul className="detail-marks" aria-label="Markers">
+          {(marks & MARK_CONNECTION) !== 0 && <li>⇢ {MARK_WORDS.connection} (#{r.connectionId})</li>}
+          {(marks & MARK_APP_START) !== 0 && <li>⟳ {MARK_WORDS.appStart}</li>}
+          {(marks & MARK_VERSION_FAILS) !== 0 && <li className="tone-bad">✕ {MARK_WORDS.versionFails}</li>}
+        </ul>
+      )}
+      <div className="buttons copy-buttons">
+        {q && <CopyButton text={() => q.head} label="Copy request head" >Copy request head</CopyButton>}
+        {p && <CopyButton text={() => receivedHead(p.head, p.injected ? p.injectedLine : undefined)} label="Copy reply head" >Copy reply head</CopyButton>}
+        <CopyButton text={asJson} label="Copy exchange as JSON">Copy as JSON</CopyButton>
+      </div>
       <dl className="fields">
         {fields.map(([k, v]) => (
           <div key={k}>

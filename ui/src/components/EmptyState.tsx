@@ -1,6 +1,6 @@
 // First-run help: what to put in web.config, and how to see traffic without an ASP.NET app.
-import { useState } from 'react';
 import type { ProxyState } from '../../../server/capture/wire-types.ts';
+import { CopyButton } from './CopyButton.tsx';
 
 /** A wildcard listen address is no use in a connection string: ask for the machine's name. */
 function connectAddress(listen: string): string {
@@ -15,7 +15,7 @@ export function EmptyState({ state }: { state: ProxyState | null }) {
   const address = connectAddress(state?.listen ?? 'PROXY-HOST:42425');
   const configLine = `<sessionState mode="StateServer" stateConnectionString="tcpip=${address}" />`;
   return (
-    <section className="card empty-state" aria-labelledby="empty-title">
+    <section className="card empty-state pad" aria-labelledby="empty-title">
       <h2 id="empty-title">No exchanges yet</h2>
       {state?.readOnly ? (
         <p>This saved capture contains no exchanges.</p>
@@ -43,25 +43,10 @@ export function EmptyState({ state }: { state: ProxyState | null }) {
 }
 
 function CopyLine({ text, label }: { text: string; label: string }) {
-  const [copied, setCopied] = useState(false);
   return (
     <div className="copy-line">
       <code className="mono">{text}</code>
-      <button
-        type="button"
-        aria-label={label}
-        onClick={() => {
-          void navigator.clipboard?.writeText(text).then(
-            () => {
-              setCopied(true);
-              setTimeout(() => setCopied(false), 1500);
-            },
-            () => setCopied(false),
-          );
-        }}
-      >
-        {copied ? 'Copied' : 'Copy'}
-      </button>
+      <CopyButton text={() => text} label={label} />
     </div>
   );
 }

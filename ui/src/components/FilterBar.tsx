@@ -1,7 +1,8 @@
-// Filters for the live table. "/" focuses the text box (wired in ExchangeTable).
+// Filters for the exchange list. "/" focuses the search box (wired in ExchangeGrid).
 import type { Ref } from 'react';
 import type { RequestKind, VersionState } from '../../../server/capture/wire-types.ts';
 import { EMPTY_FILTERS, filters, isFiltering, type StatusFilter } from '../state/filters.ts';
+import { MARK_FILTERS, markFilter, type MarkFilter } from '../state/mark-filter.ts';
 import { useSlice } from '../state/slice.ts';
 
 const KINDS: RequestKind[] = ['Get', 'GetExclusive', 'ReleaseExclusive', 'Set', 'CreateUninitialized', 'Remove', 'ResetTimeout', 'Unknown'];
@@ -24,13 +25,16 @@ const VERSIONS: { value: VersionState | 'all'; label: string }[] = [
 
 export function FilterBar({ inputRef, shown, total }: { inputRef: Ref<HTMLInputElement>; shown: number; total: number }) {
   const f = useSlice(filters);
+  const mark = useSlice(markFilter);
+  const filtering = isFiltering(f) || mark !== 'all';
   return (
     <div className="filter-bar" role="search" aria-label="Filter exchanges">
       <input
         ref={inputRef}
         type="search"
-        placeholder="Filter by session id or app  ( / )"
-        aria-label="Filter by session id or app"
+        placeholder="Search: session, app, client, cookie, status, header  ( / )"
+        aria-label="Search exchanges"
+        title="Words must all match; field:value narrows one to a field (session, app, client, cookie, status, header, op)"
         value={f.text}
         onChange={(e) => filters.set({ ...f, text: e.target.value })}
       />
@@ -60,13 +64,26 @@ export function FilterBar({ inputRef, shown, total }: { inputRef: Ref<HTMLInputE
           </option>
         ))}
       </select>
-      {isFiltering(f) && (
-        <button type="button" onClick={() => filters.set(EMPTY_FILTERS)}>
+      <select aria-label="Markers" value={mark} onChange={(e) => markFilter.set(e.target.value as MarkFilter)}>
+        {MARK_FILTERS.map((m) => (
+          <option key={m.value} value={m.value}>
+            {m.label}
+          </option>
+        ))}
+      </select>
+      {filtering && (
+        <button
+          type="button"
+          onClick={() => {
+            filters.set(EMPTY_FILTERS);
+            markFilter.set('all');
+          }}
+        >
           Clear filters
         </button>
       )}
       <span className="muted" role="status" aria-live="off">
-        {isFiltering(f) ? `${shown} of ${total}` : `${total}`} exchanges
+        {filtering ? `${shown} of ${total}` : `${total}`} exchanges
       </span>
     </div>
   );

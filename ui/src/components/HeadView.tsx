@@ -12,7 +12,7 @@ export function HeadView({ head, label, injectedLine }: Props) {
   // Split keeping the exact terminators, so a bare LF (not CR LF) is visible as such.
   const lines = head.match(/[^\n]*\n|[^\n]+$/g) ?? [];
   return (
-    <pre className="head mono" aria-label={label}>
+    <pre className="head mono" aria-label={label} tabIndex={0}>
       {lines.map((line, i) => (
         <Fragment key={i}>
           <Line text={line} />

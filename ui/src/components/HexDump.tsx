@@ -14,7 +14,7 @@ export function HexDump({ base64, truncated, total }: { base64: string; truncate
   const more = truncated || bytes.length > shown.length;
   return (
     <>
-      <pre className="hexdump mono">{lines.join('\n') || '(empty)'}</pre>
+      <pre className="hexdump mono" tabIndex={0} aria-label="Body as hex">{lines.join('\n') || '(empty)'}</pre>
       {more && (
         <p className="muted small">
           Showing {shown.length} of {total} bytes{truncated ? ' (capture limit reached)' : ''}.

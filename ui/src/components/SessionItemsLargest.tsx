@@ -28,7 +28,7 @@ export function SessionItemsLargest() {
         {data.keys === 'hashed' ? ' Key names are per-run hashes.' : ''} Names, types and sizes only: values are never read.
       </p>
       <table className="items-table">
-        <caption className="sr-only">Largest session items across sessions</caption>
+        <caption className="visually-hidden">Largest session items across sessions</caption>
         <thead>
           <tr>
             <th scope="col">Key</th>

@@ -25,11 +25,12 @@ export function SessionItemsOverTime({ sessionId }: { sessionId: string }) {
         <>
           <Sparkline
             title={`Session size (${current.points.length} bodies)`}
+            span="over this session's Sets and Get replies"
             lines={[{ label: 'all items', values: current.points.map((p) => p.valueBytes), className: 'c-primary' }]}
             format={formatBytes}
           />
           <table className="items-table">
-            <caption className="sr-only">Size of each item over time</caption>
+            <caption className="visually-hidden">Size of each item over time</caption>
             <thead>
               <tr>
                 <th scope="col">Key</th>
@@ -46,7 +47,7 @@ export function SessionItemsOverTime({ sessionId }: { sessionId: string }) {
                   <tr key={key}>
                     <td className="mono">{key}</td>
                     <td>
-                      <Sparkline title={`${key} size`} lines={[{ label: key, values, className: 'c-secondary' }]} format={formatBytes} />
+                      <Sparkline title={`${key} size`} span="over this session's bodies" lines={[{ label: key, values, className: 'c-secondary' }]} format={formatBytes} />
                     </td>
                     <td className="mono num">{values.at(-1) == null ? 'absent' : formatBytes(values.at(-1)!)}</td>
                     <td className="mono num">{formatBytes(Math.max(...seen))}</td>

@@ -37,7 +37,7 @@ export function SessionItemsTable({ table, title }: { table: SessionItemsRecord;
       </p>
       {listed > 0 && (
         <table className="items-table">
-          <caption className="sr-only">{title}: key, type and size of each item</caption>
+          <caption className="visually-hidden">{title}: key, type and size of each item</caption>
           <thead>
             <tr>
               <th scope="col">Key</th>

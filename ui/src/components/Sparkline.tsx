@@ -10,7 +10,7 @@ export interface Line {
 const W = 240;
 const H = 56;
 
-export function Sparkline({ title, lines, format, max }: { title: string; lines: Line[]; format: (v: number) => string; max?: number }) {
+export function Sparkline({ title, span, lines, format, max }: { title: string; span: string; lines: Line[]; format: (v: number) => string; max?: number }) {
   const titleId = useId();
   const all = lines.flatMap((l) => l.values.filter((v): v is number => v !== null));
   const top = max ?? Math.max(1, ...all);
@@ -32,7 +32,7 @@ export function Sparkline({ title, lines, format, max }: { title: string; lines:
           ))}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-labelledby={titleId} aria-description={`Last 5 minutes; now: ${summary}; peak ${format(top)}`}>
+      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-labelledby={titleId} aria-description={`${span}; now: ${summary}; peak ${format(top)}`}>
         <line x1={0} x2={W} y1={H - 2} y2={H - 2} className="chart-base" vectorEffect="non-scaling-stroke" />
         {lines.map((l) => (
           <path key={l.label} d={pathOf(l.values, x, y)} className={`chart-line ${l.className}`} />

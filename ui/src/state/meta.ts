@@ -8,9 +8,13 @@ export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unautho
 export const proxyState = createSlice<ProxyState | null>(null);
 export const stats = createSlice<StatsSnapshot | null>(null);
 export const diagnoses = createSlice<Diagnosis[]>([]);
-export const connection = createSlice<{ status: ConnectionStatus; detail: string | null }>({
-  status: 'connecting',
-  detail: null,
-});
+export interface ConnectionInfo {
+  status: ConnectionStatus;
+  detail: string | null;
+  /** 'unauthorized' although we sent a token: the token is wrong. */
+  rejected: boolean;
+}
+
+export const connection = createSlice<ConnectionInfo>({ status: 'connecting', detail: null, rejected: false });
 /** Last failed control action, shown near the header controls. */
 export const controlError = createSlice<string | null>(null);

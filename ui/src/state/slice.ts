@@ -29,3 +29,9 @@ export function createSlice<T>(initial: T): Slice<T> {
 export function useSlice<T>(slice: Slice<T>): T {
   return useSyncExternalStore(slice.subscribe, slice.get, slice.get);
 }
+
+/** A derived value of a slice; the component re-renders only when that value changes. */
+export function useSliceValue<T, V>(slice: Slice<T>, select: (value: T) => V): V {
+  const get = (): V => select(slice.get());
+  return useSyncExternalStore(slice.subscribe, get, get);
+}

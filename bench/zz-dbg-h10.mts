@@ -1,0 +1,18 @@
+import WebSocket from 'ws';
+import { startStatescope, runLoad } from '../test/e2e/support/statescope.ts';
+import { MarkerTracker } from '../ui/src/state/markers.ts';
+const s = await startStatescope(process.argv[2] === 'missing' ? ['--no-embedded-version-header'] : []);
+const live = new MarkerTracker(); live.reset([], true);
+const ws = new WebSocket(`${s.dashboardOrigin.replace('http', 'ws')}/api/feed`, { headers: { Origin: s.dashboardOrigin } });
+let order: number[] = [];
+ws.on('message', (d) => { for (const m of JSON.parse(String(d))) { if (m.type === 'exchanges') { live.add(m.items); order.push(...m.items.map((i: any) => i.id)); } if (m.type === 'stats') live.advance(m.stats.now); } });
+await new Promise((r) => ws.once('open', r));
+const report = await runLoad(s.proxyAddress, { sessions: 6, rate: 50, duration: 3, restartEvery: 1 });
+await new Promise((r) => setTimeout(r, 1500));
+const snap = await (await fetch(new URL('/api/snapshot?limit=100000', s.dashboardOrigin))).json() as any;
+const t = new MarkerTracker(); t.reset(snap.items, true); t.settleAll(); live.settleAll();
+const starts = (tr: MarkerTracker) => snap.items.filter((i: any) => ((tr.marks.get(i.id) ?? 0) & 2)).map((i: any) => `${i.id}/c${i.connectionId}`);
+console.log('restarts', report.restarts, 'batch', starts(t), 'live', starts(live));
+let ooo = 0; for (let i = 1; i < order.length; i++) if (order[i]! < order[i-1]!) ooo++;
+console.log('live out of order', ooo, 'of', order.length, 'snapshot ids sorted?', snap.items.every((x: any, i: number, a: any[]) => i === 0 || a[i-1].id < x.id));
+ws.close(); await s.stop();
