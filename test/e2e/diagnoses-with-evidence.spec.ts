@@ -3,6 +3,7 @@
 // exchanges. Selected by text and accessible roles only, so the page layout may change.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { expect, test } from '@playwright/test';
+import { openDiagnoses } from './fixtures.ts';
 import { assertUiBuilt, CLI, repoRoot } from './support/statescope.ts';
 
 interface Case {
@@ -57,6 +58,8 @@ for (const c of CASES) {
     const url = await startDemo(['--scenario', c.scenario, ...(c.args ?? [])]);
     await page.goto(url);
     for (const title of c.titles) {
+      // The diagnoses live in the side pane's "Diagnoses & charts" tab (an evidence link opens the exchange there instead).
+      await openDiagnoses(page);
       const heading = page.getByText(title).first();
       await expect(heading).toBeVisible({ timeout: 45_000 });
       // The diagnosis is the list item holding that title; its evidence links name exchanges.
