@@ -1,7 +1,7 @@
 // What is in a session, in the page: with --session-items, the emulator's real-format sessions
 // show up as a "largest items" table across sessions, each session's item sizes over time, and
 // the item table of one exchange; values never reach the page. Selected by roles and text only.
-import { caughtUp, expect, test, waitLive } from './fixtures.ts';
+import { caughtUp, expect, openDiagnoses, test, waitLive } from './fixtures.ts';
 import { runLoad } from './support/statescope.ts';
 
 test('the page shows session items (names, types, sizes) and never their values', async ({ page, statescope, shot }) => {
@@ -11,7 +11,8 @@ test('the page shows session items (names, types, sizes) and never their values'
   const report = await runLoad(s.proxyAddress, { sessions: 3, rate: 40, duration: 2 });
   await caughtUp(page, report.operationsTotal);
 
-  // Across sessions: which key makes sessions big.
+  // Across sessions: which key makes sessions big (in the "Diagnoses & charts" pane).
+  await openDiagnoses(page);
   const largest = page.getByRole('region', { name: 'Largest session items' });
   await expect(largest).toBeVisible({ timeout: 10_000 });
   const largestTable = largest.getByRole('table');
