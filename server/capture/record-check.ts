@@ -142,6 +142,18 @@ function unknownKeys(obj: Json, known: Set<string>, path: string, out: Set<strin
   for (const key of Object.keys(obj)) if (!known.has(key)) out.add(path + key);
 }
 
+/** What a request and a reply both may carry about their body: a captured prefix, its digest, its item table. */
+function bodyFields(v: Json, p: string, r: RequestRecord | ReplyRecord): void {
+  const body = base64(v, 'body', p);
+  if (body !== undefined) r.body = body;
+  const truncated = optionalBool(v, 'bodyTruncated', p);
+  if (truncated !== undefined) r.bodyTruncated = truncated;
+  const digest = bodyDigest(v, p);
+  if (digest !== undefined) r.bodyDigest = digest;
+  const items = sessionItems(v, p);
+  if (items !== undefined) r.sessionItems = items;
+}
+
 function requestOf(v: Json, unknown: Set<string>): RequestRecord {
   const p = 'request.';
   unknownKeys(v, REQUEST_KEYS, p, unknown);
@@ -157,14 +169,7 @@ function requestOf(v: Json, unknown: Set<string>): RequestRecord {
     bodySize: num(v, 'bodySize', p, 0, Number.MAX_SAFE_INTEGER, true),
     lockCookie: strOrNull(v, 'lockCookie', p),
   };
-  const body = base64(v, 'body', p);
-  if (body !== undefined) r.body = body;
-  const truncated = optionalBool(v, 'bodyTruncated', p);
-  if (truncated !== undefined) r.bodyTruncated = truncated;
-  const digest = bodyDigest(v, p);
-  if (digest !== undefined) r.bodyDigest = digest;
-  const items = sessionItems(v, p);
-  if (items !== undefined) r.sessionItems = items;
+  bodyFields(v, p, r);
   return r;
 }
 
@@ -195,14 +200,7 @@ function replyOf(v: Json, unknown: Set<string>): ReplyRecord {
   };
   const line = optionalStr(v, 'injectedLine', p);
   if (line !== undefined) r.injectedLine = line;
-  const body = base64(v, 'body', p);
-  if (body !== undefined) r.body = body;
-  const truncated = optionalBool(v, 'bodyTruncated', p);
-  if (truncated !== undefined) r.bodyTruncated = truncated;
-  const digest = bodyDigest(v, p);
-  if (digest !== undefined) r.bodyDigest = digest;
-  const items = sessionItems(v, p);
-  if (items !== undefined) r.sessionItems = items;
+  bodyFields(v, p, r);
   return r;
 }
 
