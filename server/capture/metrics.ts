@@ -26,6 +26,8 @@ export interface CaptureMetricsOptions {
   dashboardClients?: () => number;
   /** Client connections the proxy listener refused for want of descriptors, read at scrape time. */
   acceptDrops?: () => number;
+  /** Requests the embedded state server closed unanswered because its store (Redis) failed. */
+  embeddedStoreFailures?: () => number;
   /** Node process metrics (process_*, nodejs_*); on by default. */
   processMetrics?: boolean;
 }
@@ -35,6 +37,21 @@ export function statusClassOf(record: ExchangeRecord): (typeof STATUS_CLASSES)[n
   if (status === undefined) return 'none';
   const cls = `${Math.floor(status / 100)}xx`;
   return (STATUS_CLASSES as readonly string[]).includes(cls) ? (cls as (typeof STATUS_CLASSES)[number]) : 'none';
+}
+
+/** A Prometheus counter that follows a running total kept elsewhere, read at scrape time. */
+export function followingCounter(registers: Registry[], name: string, help: string, read: () => number): void {
+  let seen = 0;
+  new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      const now = read();
+      if (now > seen) this.inc(now - seen);
+      seen = Math.max(seen, now);
+    },
+  });
 }
 
 export class CaptureMetrics {
@@ -128,18 +145,19 @@ export class CaptureMetrics {
         evictedSeen = Math.max(evictedSeen, evicted);
       },
     });
-    // The proxy counts drops itself; the counter follows it by the difference.
-    let dropsSeen = 0;
-    new Counter({
-      name: 'statescope_accept_drops_total',
-      help: 'Client connections the proxy accepted and closed at once: the descriptor limit (ulimit -n) was reached',
+    // The proxy and the embedded server count these themselves; the counters follow by the difference.
+    followingCounter(
       registers,
-      collect() {
-        const drops = options.acceptDrops?.() ?? 0;
-        if (drops > dropsSeen) this.inc(drops - dropsSeen);
-        dropsSeen = Math.max(dropsSeen, drops);
-      },
-    });
+      'statescope_accept_drops_total',
+      'Client connections the proxy accepted and closed at once: the descriptor limit (ulimit -n) was reached',
+      () => options.acceptDrops?.() ?? 0,
+    );
+    followingCounter(
+      registers,
+      'statescope_embedded_store_failures_total',
+      'Requests the embedded state server closed unanswered because its store (Redis) failed or did not answer',
+      () => options.embeddedStoreFailures?.() ?? 0,
+    );
     new Gauge({
       name: 'statescope_dashboard_clients',
       help: 'Browsers connected to the dashboard live feed',

@@ -34,6 +34,7 @@ export async function runMainJob(options: MainJobOptions): Promise<{ app: Runnin
       version: VERSION,
       dashboardClients: () => dashboard?.feedClients().length ?? 0,
       acceptDrops: () => app.proxy.acceptDrops(),
+      embeddedStoreFailures: () => app.embedded?.stats().storeFailures ?? 0,
     });
     try {
       dashboard = await startDashboard({

@@ -12,6 +12,7 @@ import {
 } from '../stateserver/index.ts';
 import { describeStore, MEMORY_STORE, parseStoreSpec, type StoreSpec } from '../stateserver/store-spec.ts';
 import { formatHostPort, hostPortOption, type HostPort } from './address.ts';
+import type { ServerMetrics } from './server-metrics.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
 interface ServerCommandOptions {
@@ -21,6 +22,7 @@ interface ServerCommandOptions {
   idleTimeout: number;
   maxStoredBytes: number;
   store: StoreSpec;
+  metrics?: HostPort;
 }
 
 const DEFAULT_LISTEN: HostPort = { host: DEFAULT_STATE_SERVER_HOST, port: DEFAULT_STATE_SERVER_PORT };
@@ -79,6 +81,7 @@ export function registerServerCommand(program: Command): void {
         .argParser(storeOption)
         .default(MEMORY_STORE, 'memory'),
     )
+    .option('--metrics <host:port>', 'serve Prometheus metrics (requests, store failures, sessions, bytes) at http://HOST:PORT/metrics', hostPortOption())
     .addHelpText('after', EXAMPLES)
     .action(async (opts: ServerCommandOptions, command: Command) => {
       const versionHeader = opts.versionHeader === false ? null : opts.versionHeader;
@@ -103,15 +106,26 @@ export function registerServerCommand(program: Command): void {
           ? 'no X-AspNet-Version header: ASP.NET clients will fail their version check'
           : `X-AspNet-Version: ${versionHeader}`;
       const store = opts.store.kind === 'memory' ? '' : `, sessions in ${describeStore(opts.store)}`;
+      let metrics: ServerMetrics | null = null;
+      if (opts.metrics) {
+        try {
+          // Loaded only when asked for: prom-client is not needed to start, nor for --help.
+          const { startServerMetrics } = await import('./server-metrics.ts');
+          metrics = await startServerMetrics(server, opts.metrics);
+        } catch (error) {
+          await server.close();
+          command.error(`statescope server: cannot serve metrics on ${formatHostPort(opts.metrics)}: ${(error as Error).message}`, { exitCode: 1 });
+        }
+      }
       // Before the startup line: whoever reads it may stop us at once, and must get the graceful stop.
-      stopOnSignal(server);
-      console.log(`statescope state server listening on ${formatHostPort(server)} (${header}${store})`);
+      stopOnSignal(server, metrics);
+      console.log(`statescope state server listening on ${formatHostPort(server)} (${header}${store})${metrics ? `\nstatescope state server metrics: ${metrics.url}` : ''}`);
     });
 }
 
-function stopOnSignal(server: RunningStateServer): void {
+function stopOnSignal(server: RunningStateServer, metrics: ServerMetrics | null): void {
   onShutdownSignal(async (signal) => {
-    await server.close();
+    await Promise.all([server.close(), metrics?.close()]);
     console.log(`statescope state server stopped (${signal})`);
   });
 }
