@@ -33,7 +33,8 @@ test('the page shows session items (names, types, sizes) and never their values'
   await expect(overTime.getByRole('figure').first()).toBeVisible();
 
   // One Set of that session: its item table in the exchange detail.
-  await timeline.getByRole('button', { name: /^Open exchange \d+$/ }).filter({ hasText: 'Set' }).first().click();
+  // (A string would match case-insensitively, and "ResetTimeout" contains "set".)
+  await timeline.getByRole('button', { name: /^Open exchange \d+$/ }).filter({ hasText: /(?<![A-Za-z])Set(?![A-Za-z])/ }).first().click();
   const detail = page.getByTestId('detail-panel');
   const items = detail.getByRole('region', { name: 'Session items (Set body)' });
   await expect(items).toBeVisible();
