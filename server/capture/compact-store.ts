@@ -105,6 +105,9 @@ class Index {
   }
 }
 
+/** Free ring bytes at the start, beyond the next blob, before an early wrap (one ByteRing chunk). */
+const EARLY_WRAP_SLACK = 8 * 1024 * 1024;
+
 export class CompactStore implements Iterable<ExchangeRecord> {
   private index: Index;
   private ring: ByteRing;
@@ -113,6 +116,8 @@ export class CompactStore implements Iterable<ExchangeRecord> {
   private count = 0;
   private usedBytes = 0;
   private writeAt = 0; // ring position of the next blob
+  /** Ring bytes skipped by an early wrap (see wrapEarlyWhenSparse), free once the oldest record is past them. */
+  private gapBytes = 0;
   private evictedTotal = 0;
   private scratch = { buffer: Buffer.allocUnsafe(64 * 1024) };
   private readScratch = { buffer: Buffer.allocUnsafe(64 * 1024) };
@@ -156,7 +161,8 @@ export class CompactStore implements Iterable<ExchangeRecord> {
       this.evictedTotal++; // larger than the whole store: kept only by the taps (log, metrics)
       return;
     }
-    while (this.count > 0 && (this.count >= this.limits.maxCount || this.usedBytes + length > this.limits.maxBytes)) this.evictOldest();
+    while (this.count > 0 && (this.count >= this.limits.maxCount || this.usedBytes + this.gapBytes + length > this.limits.maxBytes)) this.evictOldest();
+    this.wrapEarlyWhenSparse(length);
     if (this.count === this.index.size) {
       this.index = this.index.grown(Math.min(this.limits.maxCount, this.index.size * 2), this.head, this.count);
       this.head = 0;
@@ -205,7 +211,29 @@ export class CompactStore implements Iterable<ExchangeRecord> {
     this.count++;
   }
 
+  /**
+   * When the count limit, not the byte limit, is what evicts, the live records take a fraction of
+   * the ring, yet the write position would still walk the whole ring (--max-capture-mb) before
+   * wrapping, and every chunk it reached stays allocated: memory would climb to the byte ceiling
+   * long after the store is full. So once the start of the ring is free (the oldest record is past
+   * it by a chunk), writing starts over there; the skipped end counts as used until the oldest
+   * record has moved past it, which keeps new blobs from ever reaching live ones.
+   */
+  private wrapEarlyWhenSparse(length: number): void {
+    if (this.count === 0) {
+      this.writeAt = 0;
+      this.gapBytes = 0;
+      return;
+    }
+    if (this.gapBytes > 0) return;
+    const oldest = this.index.offsets[this.head]!;
+    if (oldest >= this.writeAt || oldest < length + EARLY_WRAP_SLACK) return;
+    this.gapBytes = this.limits.maxBytes - this.writeAt;
+    this.writeAt = 0;
+  }
+
   clear(): void {
+    this.gapBytes = 0;
     this.index = new Index(Math.min(this.limits.maxCount, 1024));
     this.ring.release();
     this.ring = new ByteRing(this.limits.maxBytes);
@@ -325,9 +353,12 @@ export class CompactStore implements Iterable<ExchangeRecord> {
   }
 
   private evictOldest(): void {
+    const offset = this.index.offsets[this.head]!;
     this.usedBytes -= this.index.lengths[this.head]!;
     this.head = (this.head + 1) % this.index.size;
     this.count--;
     this.evictedTotal++;
+    // The oldest record has crossed the early wrap's gap: those bytes are free ring again.
+    if (this.gapBytes > 0 && (this.count === 0 || this.index.offsets[this.head]! < offset)) this.gapBytes = 0;
   }
 }

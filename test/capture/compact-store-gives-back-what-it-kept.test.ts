@@ -82,6 +82,34 @@ describe('CompactStore', () => {
     expect(newest.map((r) => r.id)).toEqual([2996, 2997, 2998, 2999, 3000]);
   });
 
+  it('bounded by count, reuses the start of its ring instead of walking (and allocating) all of --max-capture-mb', () => {
+    // 2,000 records of a few hundred bytes in a 256 MiB ring: without the early wrap the write
+    // position would walk 256 MiB, allocating every 8 MiB chunk it reached, long after the store was full.
+    const store = new CompactStore({ maxCount: 2000, maxBytes: 256 * 1024 * 1024 });
+    const padded = (id: number): ExchangeRecord => {
+      const r = makeRecord(id);
+      r.error = `padding ${'x'.repeat(id % 5000)}`; // 0 to 5,000 bytes of extras, so blobs differ in size
+      return r;
+    };
+    const written: ExchangeRecord[] = [];
+    let peak = 0;
+    for (let id = 1; id <= 120_000; id++) {
+      const record = padded(id);
+      store.add(record);
+      written.push(record);
+      if (written.length > 2000) written.shift();
+      peak = Math.max(peak, (store as unknown as { ring: { allocatedBytes: number } }).ring.allocatedBytes);
+      if (id % 9973 === 0) {
+        // Every live record still reads back as written, across early wraps and the gaps they leave.
+        for (const w of [written[0]!, written[1000]!, written.at(-1)!]) expect(asJson(store.get(w.id))).toEqual(asJson(w));
+      }
+    }
+    expect(store.size).toBe(2000);
+    for (const w of written) expect(store.get(w.id)?.error).toBe(w.error);
+    // Live data is about 2,000 x 2.5 KiB = 5 MiB: the ring holds at most a few 8 MiB chunks, not 256 MiB.
+    expect(peak).toBeLessThanOrEqual(4 * 8 * 1024 * 1024);
+  });
+
   it('bounds by count, finds by id, pages from an id, and clears', () => {
     const store = new CompactStore({ maxCount: 100, maxBytes: 1024 * 1024 });
     const given = new Map<number, ExchangeRecord>();
