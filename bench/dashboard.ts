@@ -11,6 +11,7 @@
 // page runs in Debian's chromium (/usr/bin/chromium, or CHROMIUM_PATH=path). Build the UI first
 // (npm run build:ui). Exit code: 0 when the targets are met, 1 when not, 2 on a setup error.
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,7 +151,11 @@ function median(values: number[]): number {
 }
 
 // ---- the run -----------------------------------------------------------------------------------
+const loadAverage = (): string => os.loadavg().map((n) => n.toFixed(2)).join(' ');
+
 async function main(): Promise<number> {
+  // The machine's load when the run starts, printed beside the figures (shared machines are noisy).
+  const loadAtStart = loadAverage();
   if (!existsSync(path.join(repoRoot, 'ui/dist/index.html'))) {
     console.error('bench/dashboard: ui/dist is missing; run `npm run build:ui` first');
     return 2;
@@ -241,6 +246,7 @@ async function main(): Promise<number> {
     const steadyRates = perSecond.slice(Math.ceil((steadyFrom - loadStartedAt) / 1000));
     const rows: [string, string][] = [
       ['duration / target rate', `${DURATION_S} s / ${RATE} exchanges/s over ${CONNECTIONS} connections`],
+      ['load average (1/5/15 min) start / end', `${loadAtStart} / ${loadAverage()}`],
       ['exchanges recorded', `${totalExchanges} (${fmt(totalExchanges / runSeconds, 0)}/s mean)`],
       ['achieved exchanges/s', `median ${fmt(median(achieved), 0)}, min ${Math.min(...achieved)}, max ${Math.max(...achieved)}`],
       ['server CPU (proxy+state server+dashboard)', `${fmt(((cpu.user + cpu.system) / 1e6 / runSeconds) * 100, 0)}% of one core`],
