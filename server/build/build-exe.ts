@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { inject } from 'postject';
 import { x as extract } from 'tar';
 import { SEA_UI_MANIFEST, SEA_UI_PREFIX } from '../dashboard/static-files.ts';
@@ -35,6 +35,25 @@ export const TARGETS: Target[] = [
 const work = path.join(EXE_DIR, 'work');
 const cache = path.join(REPO_ROOT, 'node_modules', '.cache', 'statescope-exe');
 
+/**
+ * Optional modules a dependency tries to require and copes without (debug, under ioredis, tries
+ * `supports-color`). In a single executable such a require is not merely absent: Node prints a
+ * warning on stderr the first time, at every start. Bundled as "not installed" instead.
+ */
+function absentOptionalModules(names: string[]): Plugin {
+  const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
+  return {
+    name: 'absent-optional-modules',
+    setup(b) {
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'absent-optional' }));
+      b.onLoad({ filter: /.*/, namespace: 'absent-optional' }, (args) => ({
+        contents: `throw Object.assign(new Error(${JSON.stringify(`Cannot find module '${args.path}'`)}), { code: 'MODULE_NOT_FOUND' });`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 export async function buildExecutables(): Promise<void> {
   const uiDir = path.join(REPO_ROOT, 'ui', 'dist');
   if (!existsSync(path.join(uiDir, 'index.html'))) throw new Error('ui/dist is missing: run npm run build first');
@@ -51,6 +70,7 @@ export async function buildExecutables(): Promise<void> {
     // them (and warns when asked to), so tell ws not to try.
     define: { 'process.env.WS_NO_BUFFER_UTIL': '"1"', 'process.env.WS_NO_UTF_8_VALIDATE': '"1"' },
     external: ['bufferutil', 'utf-8-validate'],
+    plugins: [absentOptionalModules(['supports-color'])],
     // import.meta is only read outside a single executable (see static-files.ts).
     logOverride: { 'empty-import-meta': 'silent' },
   });
