@@ -7,6 +7,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../test/helpers/free-port.ts';
+
+export { freePort };
 
 export interface ExternalRelay {
   name: string;
@@ -19,16 +22,6 @@ const HAPROXY = ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy'].find(existsSync
 const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find(existsSync);
 const NGINX_STREAM_MODULE = ['/usr/lib/nginx/modules/ngx_stream_module.so', '/usr/share/nginx/modules/ngx_stream_module.so'].find(existsSync);
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once something accepts connections on the port (the relay is up). */
 async function waitForListener(port: number, child: ChildProcess, name: string): Promise<void> {

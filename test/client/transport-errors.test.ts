@@ -3,6 +3,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStateClient, StateClientError, type StateClient } from '../../server/client/index.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { reply, startRawServer, type RawServer } from '../helpers/raw-server.ts';
 
 const SID = 'bbbbbbbbbbbbbbbbbbbbbbbb';
@@ -34,13 +35,6 @@ async function failureOf(promise: Promise<unknown>): Promise<StateClientError> {
   return error as StateClientError;
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 describe('connection failures', () => {
   it('connection refused: Cant_make_session_request, phase Connecting', async () => {

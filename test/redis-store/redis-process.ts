@@ -7,6 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../helpers/free-port.ts';
+
+export { freePort };
 
 export interface RedisProcessOptions {
   /** 'aof' keeps every write in an append-only file, fsynced per write (survives even SIGKILL). */
@@ -124,16 +127,6 @@ export function uniquePrefix(label = 't'): string {
   return `${label}${process.pid}-${++prefixes}:`;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Sends one inline command (e.g. 'SCRIPT FLUSH') and resolves with its reply: the line of a
