@@ -62,6 +62,7 @@ export class LiveCapture implements CaptureSource {
     this.options = { ...options };
     this.injection = { ...options.injection };
     this.store = new CompactStore(options.limits);
+    this.statsCollector.injectionSwitched(this.injection.enabled);
     this.diagnosisTracker = new DiagnosisTracker(Date.now, options.thresholds);
     this.diagnosisTracker.setEndpoints({ listen: options.listen, upstream: options.upstream });
   }
@@ -189,6 +190,7 @@ export class LiveCapture implements CaptureSource {
       this.injection.value = rule.value;
     }
     if (rule.enabled !== undefined) this.injection.enabled = rule.enabled;
+    this.statsCollector.injectionSwitched(this.injection.enabled);
     this.options.log?.(
       `injection ${this.injection.enabled ? `on (X-AspNet-Version: ${this.injection.value})` : 'off'}`,
     );

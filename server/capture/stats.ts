@@ -1,7 +1,7 @@
 // Running statistics for the dashboard: totals since start (or the last clear) and one bucket a
 // second for the last five minutes. Fixed-size arrays only, so memory is flat however long
 // statescope runs.
-import type { ExchangeRecord, OutcomeCode, RequestKind, StatsBucket, StatsSnapshot } from './wire-types.ts';
+import type { ExchangeRecord, InjectionSinceCounts, OutcomeCode, RequestKind, StatsBucket, StatsSnapshot } from './wire-types.ts';
 
 export const WINDOW_SECONDS = 300;
 
@@ -59,6 +59,7 @@ export class StatsCollector {
   private byStatus: Record<string, number> = {};
   private byOutcome: Partial<Record<OutcomeCode, number>> = {};
   private readonly buckets: Bucket[] = Array.from({ length: WINDOW_SECONDS }, () => emptyBucket(-1));
+  private sinceInjection: InjectionSinceCounts | null = null;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -92,10 +93,24 @@ export class StatsCollector {
       t.injected++;
       bucket.injected++;
     }
+    const since = this.sinceInjection;
+    if (since) {
+      // The relay decides at the reply head, synchronously, with the rule as it is then: a
+      // reply that ends after the switch without the header had its head on the wire before.
+      if (reply.injected) since.injected++;
+      else if (!reply.versionHeader.present) since.onTheWire++;
+    }
     if (record.latencyMs !== null) bucket.latency[binOf(record.latencyMs)]!++;
   }
 
+  /** Injection went on (counts start from zero) or off (no counts). Repeating "on" keeps them. */
+  injectionSwitched(enabled: boolean): void {
+    if (!enabled) this.sinceInjection = null;
+    else if (!this.sinceInjection) this.sinceInjection = { since: this.now(), injected: 0, onTheWire: 0 };
+  }
+
   clear(): void {
+    if (this.sinceInjection) this.sinceInjection = { since: this.now(), injected: 0, onTheWire: 0 };
     this.totals = { exchanges: 0, replies: 0, versionPresent: 0, versionMissing: 0, injected: 0, locked423: 0, badRequest400: 0, errors: 0 };
     this.byKind = {};
     this.byStatus = {};
@@ -140,6 +155,7 @@ export class StatsCollector {
       byStatus: { ...this.byStatus },
       byOutcome: { ...this.byOutcome },
       series,
+      injection: this.sinceInjection ? { ...this.sinceInjection } : null,
       ...extra,
     };
   }

@@ -222,6 +222,16 @@ export interface StatsBucket {
   p95Ms: number | null;
 }
 
+/** What happened to replies since injection went on, on the server's clock. */
+export interface InjectionSinceCounts {
+  /** Epoch ms when injection went on (or the capture was cleared while on). */
+  since: number;
+  /** Replies that lacked X-AspNet-Version upstream and reached ASP.NET with the injected line. */
+  injected: number;
+  /** Replies without the header whose head was already on the wire when injection went on. */
+  onTheWire: number;
+}
+
 export interface StatsSnapshot {
   now: number;
   totals: {
@@ -241,6 +251,8 @@ export interface StatsSnapshot {
   byOutcome: Partial<Record<OutcomeCode, number>>;
   /** One bucket a second, oldest first, for the charts (last 5 minutes). */
   series: StatsBucket[];
+  /** Since injection last went on (or since a clear while on); null while injection is off. */
+  injection: InjectionSinceCounts | null;
   capture: { stored: number; storedBytes: number; evicted: number; maxCount: number; maxBytes: number };
   connections: { client: number; upstream: number };
 }

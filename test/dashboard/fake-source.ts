@@ -158,6 +158,7 @@ function emptyStats(stored: number): StatsSnapshot {
     byStatus: {},
     byOutcome: {},
     series: [],
+    injection: null,
     capture: { stored, storedBytes: 0, evicted: 0, maxCount: 100_000, maxBytes: 0 },
     connections: { client: 0, upstream: 0 },
   };

@@ -1,43 +1,20 @@
 // The verdict in one line: does ASP.NET receive X-AspNet-Version? It tells what the upstream
 // sent from what ASP.NET received (an injected header is a fix, not an error), and follows the
 // injection switch at once. "Details" opens the counts, ASP.NET's exact error and the fixes.
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 import type { ProxyState } from '../../../server/capture/wire-types.ts';
 import { controls } from '../api/backend.ts';
-import { exchanges } from '../state/exchanges.ts';
 import { stats } from '../state/meta.ts';
-import { useSlice, useSliceValue } from '../state/slice.ts';
-import { computeVerdict, countWithoutSince, RECENT_SECONDS, type Verdict } from '../state/verdict.ts';
+import { useSlice } from '../state/slice.ts';
+import { computeVerdict, RECENT_SECONDS, type Verdict } from '../state/verdict.ts';
 
 const NEED_V2_TEXT =
   'Unable to use session state server because this version of ASP.NET requires session state server version 2.0 or above.';
 const ICON = { neutral: '○', good: '✓', fixed: '⊕', warn: '⚠', bad: '✕' } as const;
 
-/** When injection went on, on the server's clock (null: off, or on before this page loaded). */
-function useInjectionSince(state: ProxyState | null): number | null {
-  const st = useSlice(stats);
-  const offset = useRef(0);
-  // Measured when a snapshot arrives, so a late render does not shift it.
-  useEffect(() => {
-    if (st) offset.current = st.now - Date.now();
-  }, [st]);
-  const enabled = state?.injection.enabled ?? false;
-  const [since, setSince] = useState<number | null>(null);
-  const previous = useRef<boolean | null>(null);
-  useEffect(() => {
-    if (previous.current === false && enabled) setSince(Date.now() + offset.current);
-    if (!enabled) setSince(null);
-    previous.current = enabled;
-  }, [enabled]);
-  return since;
-}
-
 export function VerdictLine({ state }: { state: ProxyState | null }) {
   const st = useSlice(stats);
-  const since = useInjectionSince(state);
-  // Reads the list only while injection is on and its start is known.
-  const withoutSince = useSliceValue(exchanges, (l) => (since === null ? null : countWithoutSince(l.items, since)));
-  const v = computeVerdict(st, state, withoutSince);
+  const v = computeVerdict(st, state);
   const [open, setOpen] = useState(false);
   const detailsId = useId();
 
@@ -78,7 +55,7 @@ function VerdictDetails({ id, v, state }: { id: string; v: Verdict; state: Proxy
           </span>{' '}
           missing and passed on without the header (reached ASP.NET without it) {where}
           {!readOnly && `; ${v.recentWithout} in the last ${RECENT_SECONDS} s`}
-          {v.withoutSinceInjection !== null && `; ${v.withoutSinceInjection} since injection went on`}
+          {v.sinceInjection !== null && `; ${v.sinceInjection.onTheWire} since injection went on (already on the wire at the switch)`}
         </li>
       </ul>
       {v.upstreamMissing > 0 && (

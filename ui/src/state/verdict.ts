@@ -2,7 +2,7 @@
 // upstream sent without X-AspNet-Version that statescope injected reaches ASP.NET with it: it is
 // fixed, not an error. The headline follows the injection switch at once; the counts say how
 // many replies still reached ASP.NET without the header, since injection went on and recently.
-import type { ExchangeSummary, ProxyState, StatsSnapshot } from '../../../server/capture/wire-types.ts';
+import type { InjectionSinceCounts, ProxyState, StatsSnapshot } from '../../../server/capture/wire-types.ts';
 
 export type VerdictTone = 'neutral' | 'good' | 'fixed' | 'warn' | 'bad';
 
@@ -21,32 +21,13 @@ export interface Verdict {
   reachedWithout: number;
   /** Reached ASP.NET without the header in the last RECENT_SECONDS. */
   recentWithout: number;
-  /** Since injection was switched on (when known); null when injection is off or the time is unknown. */
-  withoutSinceInjection: number | null;
+  /** Counted by the server since injection went on; null when injection is off. */
+  sinceInjection: InjectionSinceCounts | null;
 }
 
 export const RECENT_SECONDS = 10;
 
-/** Replies that reached ASP.NET without the header after `since` (epoch ms, by reply time), from the list. */
-export function countWithoutSince(items: readonly ExchangeSummary[], since: number): number {
-  let n = 0;
-  // The list is in completion order, so a little slack before stopping at older items.
-  for (let i = items.length - 1, older = 0; i >= 0 && older < 200; i--) {
-    const s = items[i]!;
-    if (s.startedAt + (s.latencyMs ?? 0) < since) {
-      older++;
-      continue;
-    }
-    if (s.version === 'missing') n++;
-  }
-  return n;
-}
-
-export function computeVerdict(
-  stats: StatsSnapshot | null,
-  state: ProxyState | null,
-  withoutSinceInjection: number | null,
-): Verdict {
+export function computeVerdict(stats: StatsSnapshot | null, state: ProxyState | null): Verdict {
   const w = stats?.window;
   const windowMinutes = Math.round((w?.seconds ?? 300) / 60);
   const replies = w?.replies ?? 0;
@@ -66,28 +47,30 @@ export function computeVerdict(
   const readOnly = state?.readOnly ?? false;
   const where = readOnly ? `in the capture's last ${windowMinutes} min` : `in the last ${windowMinutes} min`;
   const base = { windowMinutes, replies, upstreamPresent: w?.versionPresent ?? 0, upstreamMissing, injected, reachedWithout, recentWithout };
-  const since = injecting ? withoutSinceInjection : null;
+  // The state follows the switch at once; the counts come with the next stats snapshot.
+  const since = injecting ? (stats?.injection ?? { since: stats?.now ?? 0, injected: 0, onTheWire: 0 }) : null;
 
-  if (replies === 0) return { ...base, tone: 'neutral', line: `No replies ${where} yet`, withoutSinceInjection: since };
+  if (replies === 0) return { ...base, tone: 'neutral', line: `No replies ${where} yet`, sinceInjection: since };
   if (upstreamMissing === 0) {
-    return { ...base, tone: 'good', line: `ASP.NET receives X-AspNet-Version: present in ${base.upstreamPresent} of ${replies} replies ${where}`, withoutSinceInjection: since };
+    return { ...base, tone: 'good', line: `ASP.NET receives X-AspNet-Version: present in ${base.upstreamPresent} of ${replies} replies ${where}`, sinceInjection: since };
   }
   if (readOnly) {
     const line =
       reachedWithout > 0
         ? `${reachedWithout} of ${replies} replies reached ASP.NET without X-AspNet-Version ${where}${injected > 0 ? `; statescope injected it into ${injected}` : ''}`
         : `Fixed by injection ${where}: the upstream omitted X-AspNet-Version in ${upstreamMissing} of ${replies} replies, statescope added it`;
-    return { ...base, tone: reachedWithout > 0 ? 'bad' : 'fixed', line, withoutSinceInjection: null };
+    return { ...base, tone: reachedWithout > 0 ? 'bad' : 'fixed', line, sinceInjection: null };
   }
-  if (injecting) {
-    const still = since ?? recentWithout;
-    const sinceWords = since !== null ? 'since injection went on' : `in the last ${RECENT_SECONDS} s`;
-    const tone: VerdictTone = still > 0 ? 'warn' : 'fixed';
+  if (injecting && since) {
+    // Every head the relay handles while the rule is on gets the header: what can still reach
+    // ASP.NET without it is a reply whose head was already on the wire at the switch.
+    const fixed = `${since.injected} ${since.injected === 1 ? 'reply' : 'replies'} fixed since injection went on`;
+    const late = since.onTheWire > 0 ? `; ${since.onTheWire} already on the wire at the switch reached ASP.NET without it` : '';
     return {
       ...base,
-      tone,
-      line: `Fixed by injection: the upstream omits X-AspNet-Version, statescope adds it · ${still} ${still === 1 ? 'reply' : 'replies'} reached ASP.NET without it ${sinceWords}`,
-      withoutSinceInjection: since,
+      tone: 'fixed',
+      line: `Fixed by injection: the upstream omits X-AspNet-Version, statescope adds it · ${fixed}${late}`,
+      sinceInjection: since,
     };
   }
   // Recent replies all carried the header (the upstream was fixed?): say so, but not "good" yet.
@@ -96,13 +79,13 @@ export function computeVerdict(
       ...base,
       tone: 'warn',
       line: `No reply without X-AspNet-Version in the last ${RECENT_SECONDS} s; ${reachedWithout} of ${replies} reached ASP.NET without it ${where}`,
-      withoutSinceInjection: since,
+      sinceInjection: since,
     };
   }
   return {
     ...base,
     tone: 'bad',
     line: `${reachedWithout} of ${replies} replies reach ASP.NET without X-AspNet-Version ${where}: its version check fails after every app start`,
-    withoutSinceInjection: since,
+    sinceInjection: since,
   };
 }
