@@ -3,7 +3,8 @@
 // whatever the segmentation. Bad input is reported once through onError (never thrown), after
 // which the framer ignores further input: the caller decides whether to tunnel, reply or close.
 import { protocolError, type ProtocolError, type ProtocolErrorCode } from './errors.ts';
-import { getHeader, type RawHeader } from './headers.ts';
+import type { RawHeader } from './headers.ts';
+import { readHeaderLines } from './header-lines.ts';
 import type { MessageHead, RequestHead, ResponseHead } from './messages.ts';
 import { RingQueue } from './ring-queue.ts';
 
@@ -35,7 +36,6 @@ export interface FramerHandlers<H extends MessageHead> {
 
 const CRLF2 = Buffer.from('\r\n\r\n', 'latin1');
 const EMPTY = Buffer.alloc(0);
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\s]+) ([A-Za-z]+\/\d+\.\d+)$/;
 const STATUS_LINE = /^(?:(HTTP\/\d+\.\d+) )?(\d{3})(?: (.*))?$/;
 
@@ -241,32 +241,16 @@ abstract class Framer<H extends MessageHead> {
   private parseHead(raw: Buffer): H | ProtocolError {
     // One decode per head: `text` is kept on the head (records and displays reuse it).
     const text = raw.toString('latin1');
-    const lines = text.slice(0, -4).split('\r\n');
-    const start = this.parseStartLine(lines[0]!);
+    const firstLineEnd = text.indexOf('\r\n'); // found: the head ends in CRLF CRLF
+    const start = this.parseStartLine(text.slice(0, firstLineEnd));
     if (start === null) return protocolError(this.startLineError(), 'malformed start line', this.consumed);
-    if (lines.length - 1 > this.limits.maxHeaders) {
-      return protocolError('too_many_headers', `more than ${this.limits.maxHeaders} headers`, this.consumed);
-    }
-    const headers: RawHeader[] = [];
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon) : '';
-      if (!TOKEN.test(name) || line.includes('\n')) {
-        return protocolError('bad_header_line', `malformed header line: ${JSON.stringify(line.slice(0, 120))}`, this.consumed);
-      }
-      headers.push({ name, value: line.slice(colon + 1).trim() });
-    }
-    const te = getHeader(headers, 'Transfer-Encoding');
-    if (te !== undefined && te.toLowerCase() !== 'identity') {
-      return protocolError('unsupported_transfer_encoding', `Transfer-Encoding ${te} is not used by this protocol`, this.consumed);
-    }
-    const length = contentLengthOf(headers);
-    if (typeof length === 'string') return protocolError('bad_content_length', length, this.consumed);
+    const lines = readHeaderLines(text, firstLineEnd + 2, this.limits.maxHeaders);
+    if ('code' in lines) return protocolError(lines.code, lines.message, this.consumed);
+    const length = lines.contentLength;
     if (length !== null && length > this.limits.maxBodyBytes) {
       return protocolError('body_too_large', `Content-Length ${length} exceeds ${this.limits.maxBodyBytes}`, this.consumed);
     }
-    return this.buildHead(start, headers, length, raw, text);
+    return this.buildHead(start, lines.headers, length, raw, text);
   }
 
   private plausibleStart(first: number): boolean {
@@ -284,19 +268,6 @@ abstract class Framer<H extends MessageHead> {
 function endsWith(held: Buffer, length: number, k: number): boolean {
   for (let i = 0; i < k; i++) if (held[length - k + i] !== CRLF2[i]) return false;
   return true;
-}
-
-/** Content-Length as a number, null when absent, or an error message. */
-function contentLengthOf(headers: readonly RawHeader[]): number | null | string {
-  let found: number | null = null;
-  for (const h of headers) {
-    if (h.name.length !== 14 || h.name.toLowerCase() !== 'content-length') continue;
-    if (!/^\d{1,15}$/.test(h.value)) return `invalid Content-Length ${JSON.stringify(h.value)}`;
-    const n = Number(h.value);
-    if (found !== null && found !== n) return 'conflicting Content-Length headers';
-    found = n;
-  }
-  return found;
 }
 
 export class RequestFramer extends Framer<RequestHead> {
