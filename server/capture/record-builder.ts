@@ -1,9 +1,10 @@
 // Turns parsed heads into the JSON records the store, feed and logs share. Runs once per
 // exchange on the relay's thread, so it does no more than it must (decoding is cheap string work).
-import { classifyRequest, decodeTarget, majorVersion, type RawHeader, type RequestHead, type ResponseHead } from '../protocol/index.ts';
+import { classifyRequestBy, decodeTarget, majorVersion, type RequestHead, type RequestKind, type ResponseHead } from '../protocol/index.ts';
+import { readWantedHeaders, wantedHeaders } from '../protocol/header-lines.ts';
 import { createHash, hash, type Hash } from 'node:crypto';
 import { eachHeaderLine } from './stored-head.ts';
-import type { ReplyRecord, RequestRecord, WireHeader } from './wire-types.ts';
+import type { ReplyRecord, RequestRecord, SessionItemsRecord, WireHeader } from './wire-types.ts';
 
 /** Header pairs read back from a head's text, in wire order (the start line skipped). */
 export function headersFromHead(head: string): WireHeader[] {
@@ -12,21 +13,69 @@ export function headersFromHead(head: string): WireHeader[] {
   return out;
 }
 
-// Records live for a long time in the store, and every object they hold is work for the
-// garbage collector (measured: ~12% of relay throughput). So `headers` is not stored: it is an
-// enumerable getter that reads the pairs back from `head` whenever somebody (a detail view, an
-// export, JSON.stringify) asks. One shared descriptor keeps V8's object shapes shared too.
-const LAZY_HEADERS: PropertyDescriptor = {
-  get(this: { head: string }): WireHeader[] {
-    return headersFromHead(this.head);
-  },
-  enumerable: true,
-  configurable: true,
-};
+// A record's `headers` is not stored: the pairs are read back from `head` whenever somebody
+// (a detail view, an export, JSON.stringify through toJSON) asks. Records are built on the
+// relay's thread for every exchange, so they are class instances with the getter on the
+// prototype: one shape for all, nothing defined per record (Object.defineProperty on each
+// record cost about 0.2 µs, twice an exchange, and made the loads that read records polymorphic).
+class LiveRequestRecord implements RequestRecord {
+  declare body?: string;
+  declare bodyTruncated?: boolean;
+  declare bodyDigest?: string;
+  declare sessionItems?: SessionItemsRecord;
 
-function withHeaders<T extends { head: string; headers: WireHeader[] }>(record: Omit<T, 'headers'>): T {
-  Object.defineProperty(record, 'headers', LAZY_HEADERS);
-  return record as T;
+  constructor(
+    public verb: string,
+    public kind: RequestKind,
+    public target: string,
+    public appId: string | null,
+    public appHash: string | null,
+    public sessionId: string | null,
+    public head: string,
+    public bodySize: number,
+    public lockCookie: string | null,
+  ) {}
+
+  get headers(): WireHeader[] {
+    return headersFromHead(this.head);
+  }
+
+  /** The record as JSON shows it: headers in their place, after the fields read from the head. */
+  toJSON(): object {
+    const { verb, kind, target, appId, appHash, sessionId, head, bodySize, lockCookie, ...later } = this;
+    return { verb, kind, target, appId, appHash, sessionId, head, bodySize, lockCookie, headers: this.headers, ...later };
+  }
+}
+
+class LiveReplyRecord implements ReplyRecord {
+  declare injectedLine?: string;
+  declare body?: string;
+  declare bodyTruncated?: boolean;
+  declare bodyDigest?: string;
+  declare sessionItems?: SessionItemsRecord;
+
+  constructor(
+    public protocol: string | null,
+    public status: number,
+    public reason: string,
+    public head: string,
+    public bodySize: number,
+    public versionHeader: VersionVerdict,
+    public injected: boolean,
+    public lockCookie: string | null,
+    public lockAgeSeconds: number | null,
+    public lockDateTicks: string | null,
+    public actionFlags: string | null,
+  ) {}
+
+  get headers(): WireHeader[] {
+    return headersFromHead(this.head);
+  }
+
+  toJSON(): object {
+    const { protocol, status, reason, ...later } = this;
+    return { protocol, status, reason, headers: this.headers, ...later };
+  }
 }
 
 type VersionVerdict = ReplyRecord['versionHeader'];
@@ -45,33 +94,37 @@ function versionVerdict(value: string | undefined): VersionVerdict {
 }
 
 /** What the request builder reads from a head: what the framer parsed, or a stored head re-read. */
-export type RequestHeadFields = Pick<RequestHead, 'verb' | 'target' | 'headers' | 'text' | 'contentLength'>;
-export type ResponseHeadFields = Pick<ResponseHead, 'protocol' | 'status' | 'reason' | 'headers' | 'text' | 'bodyLength'>;
+export type RequestHeadFields = Pick<RequestHead, 'verb' | 'target' | 'text' | 'contentLength'>;
+export type ResponseHeadFields = Pick<ResponseHead, 'protocol' | 'status' | 'reason' | 'text' | 'bodyLength'>;
 
-/** The lock cookie as sent (`LockCookie`, else MS-ASP's `Lock-Cookie`), in one pass over the headers. */
-export function lockCookieOf(headers: readonly RawHeader[]): string | null {
-  let dashed: string | null = null;
-  for (const h of headers) {
-    const n = h.name;
-    if (n.length === 10 && n.toLowerCase() === 'lockcookie') return h.value;
-    if (dashed === null && n.length === 11 && n.toLowerCase() === 'lock-cookie') dashed = h.value;
-  }
-  return dashed;
+// The request headers a record reads, by slot, found in one pass over the head's text.
+const REQUEST_WANTED = wantedHeaders(['exclusive', 'extraflags', 'lockcookie', 'lock-cookie']);
+const [EXCLUSIVE, EXTRA_FLAGS, LOCK_COOKIE, LOCK_COOKIE_DASHED] = [0, 1, 2, 3] as const;
+/** Reused for every head: the values are copied out before the next one is read. */
+const requestValues: (string | undefined)[] = [];
+
+/** A request head's lock cookie, straight from its text (live or stored). */
+export function requestLockCookieOf(text: string): string | null {
+  const v = requestValues;
+  readWantedHeaders(text, REQUEST_WANTED, v);
+  return v[LOCK_COOKIE] ?? v[LOCK_COOKIE_DASHED] ?? null;
 }
 
 export function buildRequestRecord(head: RequestHeadFields): RequestRecord {
   const decoded = decodeTarget(head.target);
-  return withHeaders<RequestRecord>({
-    verb: head.verb,
-    kind: classifyRequest(head.verb, head.headers),
-    target: head.target,
-    appId: decoded.appId,
-    appHash: decoded.appHash,
-    sessionId: decoded.sessionId,
-    head: head.text,
-    bodySize: head.contentLength,
-    lockCookie: lockCookieOf(head.headers),
-  });
+  const v = requestValues;
+  readWantedHeaders(head.text, REQUEST_WANTED, v);
+  return new LiveRequestRecord(
+    head.verb,
+    classifyRequestBy(head.verb, v[EXCLUSIVE], v[EXTRA_FLAGS]),
+    head.target,
+    decoded.appId,
+    decoded.appHash,
+    decoded.sessionId,
+    head.text,
+    head.contentLength,
+    v[LOCK_COOKIE] ?? v[LOCK_COOKIE_DASHED] ?? null,
+  );
 }
 
 /** The headers a reply record reads (the first of each, names case-insensitive), in one pass. */
@@ -84,33 +137,14 @@ export interface ReplyHeaderValues {
   actionFlags?: string;
 }
 
-export function replyHeaderValues(headers: readonly RawHeader[]): ReplyHeaderValues {
-  const v: ReplyHeaderValues = {};
-  for (const h of headers) {
-    const n = h.name;
-    // Only names of a wanted length are lower-cased: most headers cost a length compare.
-    switch (n.length) {
-      case 16:
-        if (v.version === undefined && n.toLowerCase() === 'x-aspnet-version') v.version = h.value;
-        break;
-      case 10:
-        if (v.lockCookie === undefined && n.toLowerCase() === 'lockcookie') v.lockCookie = h.value;
-        break;
-      case 11: {
-        const lower = n.toLowerCase();
-        if (v.lockCookieDashed === undefined && lower === 'lock-cookie') v.lockCookieDashed = h.value;
-        else if (v.actionFlags === undefined && lower === 'actionflags') v.actionFlags = h.value;
-        break;
-      }
-      case 7:
-        if (v.lockAge === undefined && n.toLowerCase() === 'lockage') v.lockAge = h.value;
-        break;
-      case 8:
-        if (v.lockDate === undefined && n.toLowerCase() === 'lockdate') v.lockDate = h.value;
-        break;
-    }
-  }
-  return v;
+const REPLY_WANTED = wantedHeaders(['x-aspnet-version', 'lockcookie', 'lock-cookie', 'lockage', 'lockdate', 'actionflags']);
+const replyValues: (string | undefined)[] = [];
+
+/** The headers a reply record reads, straight from the head's text (live or stored). */
+export function replyHeaderValuesOf(text: string): ReplyHeaderValues {
+  const v = replyValues;
+  readWantedHeaders(text, REPLY_WANTED, v);
+  return { version: v[0], lockCookie: v[1], lockCookieDashed: v[2], lockAge: v[3], lockDate: v[4], actionFlags: v[5] };
 }
 
 /** LockAge in seconds when it is a whole number, else null. */
@@ -118,21 +152,22 @@ export function lockAgeSecondsOf(value: string | undefined): number | null {
   return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : null;
 }
 
-export function buildReplyRecord(head: ResponseHeadFields, injectedLine: string | null): ReplyRecord {
-  const v = replyHeaderValues(head.headers);
-  const record = withHeaders<ReplyRecord>({
-    protocol: head.protocol,
-    status: head.status,
-    reason: head.reason,
-    head: head.text,
-    bodySize: head.bodyLength,
-    versionHeader: versionVerdict(v.version),
-    injected: injectedLine !== null,
-    lockCookie: v.lockCookie ?? v.lockCookieDashed ?? null,
-    lockAgeSeconds: lockAgeSecondsOf(v.lockAge),
-    lockDateTicks: v.lockDate ?? null,
-    actionFlags: v.actionFlags ?? null,
-  });
+/** `values`: the head's headers when the caller already read them (the relay does, for injection). */
+export function buildReplyRecord(head: ResponseHeadFields, injectedLine: string | null, values = replyHeaderValuesOf(head.text)): ReplyRecord {
+  const v = values;
+  const record = new LiveReplyRecord(
+    head.protocol,
+    head.status,
+    head.reason,
+    head.text,
+    head.bodyLength,
+    versionVerdict(v.version),
+    injectedLine !== null,
+    v.lockCookie ?? v.lockCookieDashed ?? null,
+    lockAgeSecondsOf(v.lockAge),
+    v.lockDate ?? null,
+    v.actionFlags ?? null,
+  );
   if (injectedLine !== null) record.injectedLine = injectedLine;
   return record;
 }

@@ -195,8 +195,9 @@ function replyOf(v: Json, unknown: Set<string>): ReplyRecord {
     lockCookie: strOrNull(v, 'lockCookie', p),
     // LockAge is seconds; a lock older than a year of seconds is not a lock any more.
     lockAgeSeconds: numOrNull(v, 'lockAgeSeconds', p, -MAX_DURATION_MS / 1000, MAX_DURATION_MS / 1000),
-    lockDateTicks: strOrNull(v, 'lockDateTicks', p),
-    actionFlags: strOrNull(v, 'actionFlags', p),
+    // Logs written before these fields existed: read them as "not sent".
+    lockDateTicks: v.lockDateTicks === undefined ? null : strOrNull(v, 'lockDateTicks', p),
+    actionFlags: v.actionFlags === undefined ? null : strOrNull(v, 'actionFlags', p),
   };
   const line = optionalStr(v, 'injectedLine', p);
   if (line !== undefined) r.injectedLine = line;
@@ -239,9 +240,7 @@ export function checkRecord(value: unknown): CheckedRecord {
   }
   if (value.reply !== null) {
     if (!isObject(value.reply)) fail('reply', value.reply === undefined ? 'is missing' : `is not an object (${typeName(value.reply)})`);
-    // Logs written before these fields existed: read them as "not sent".
-    const reply = { lockDateTicks: null, actionFlags: null, ...value.reply };
-    record.reply = replyOf(reply, unknown);
+    record.reply = replyOf(value.reply, unknown);
   }
   return { record, unknownFields: [...unknown] };
 }

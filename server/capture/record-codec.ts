@@ -8,9 +8,9 @@
 // statescope): for those (`exact` false) the fields that differ from what the head says are
 // kept in the extras too, so the store gives back exactly what it was given.
 import { decodeTarget } from '../protocol/index.ts';
-import { buildReplyRecord, buildRequestRecord, lockAgeSecondsOf, lockCookieOf, replyHeaderValues } from './record-builder.ts';
+import { buildReplyRecord, buildRequestRecord, lockAgeSecondsOf, replyHeaderValuesOf, requestLockCookieOf } from './record-builder.ts';
 import { toSummary } from './summary.ts';
-import { rawHeadersOf, requestHeadFromText, responseHeadFromText } from './stored-head.ts';
+import { requestHeadFromText, responseHeadFromText } from './stored-head.ts';
 import type { ExchangeRecord, ExchangeSummary, ReplyRecord, RequestKind, RequestRecord, SessionItemsRecord, VersionState } from './wire-types.ts';
 
 interface Extras {
@@ -185,7 +185,7 @@ export function summarize(f: SummaryFields, requestHead: string | null, replyHea
   }
   const request = requestHead === null ? null : requestHeadFromText(requestHead, f.requestBodySize);
   const target = request ? decodeTarget(request.target) : null;
-  const reply = replyHead === null ? null : replyHeaderValues(rawHeadersOf(replyHead));
+  const reply = replyHead === null ? null : replyHeaderValuesOf(replyHead);
   return {
     id: f.id,
     connectionId: f.connectionId,
@@ -200,7 +200,7 @@ export function summarize(f: SummaryFields, requestHead: string | null, replyHea
     status: reply ? f.status : null,
     version: f.version,
     versionValue: reply?.version ?? null,
-    lockCookie: reply?.lockCookie ?? reply?.lockCookieDashed ?? (request ? lockCookieOf(request.headers) : null),
+    lockCookie: reply?.lockCookie ?? reply?.lockCookieDashed ?? (requestHead !== null ? requestLockCookieOf(requestHead) : null),
     lockAgeSeconds: reply ? lockAgeSecondsOf(reply.lockAge) : null,
     requestBytes: requestHead === null ? 0 : requestHead.length + f.requestBodySize,
     replyBytes: replyHead === null ? 0 : replyHead.length + f.replyBodySize,

@@ -1,7 +1,6 @@
 // Re-reads a head kept as text (the compact store keeps heads as bytes, and dissects them only
 // when someone looks): the same fields the framer reported when it first read those bytes, so
 // a record rebuilt from its stored head equals the one built live.
-import type { RawHeader } from '../protocol/index.ts';
 import type { RequestHeadFields, ResponseHeadFields } from './record-builder.ts';
 
 const REQUEST_LINE = /^(\S+) (\S+) (\S+)$/;
@@ -23,13 +22,6 @@ export function eachHeaderLine(text: string, each: (start: number, colon: number
   }
 }
 
-/** Header lines of a head's text, in wire order (start line skipped), values trimmed. */
-export function rawHeadersOf(text: string): RawHeader[] {
-  const out: RawHeader[] = [];
-  eachHeaderLine(text, (start, colon, end) => out.push({ name: text.slice(start, colon), value: text.slice(colon + 1, end).trim() }));
-  return out;
-}
-
 function startLine(text: string): string {
   const end = text.indexOf('\r\n');
   return end < 0 ? text : text.slice(0, end);
@@ -37,7 +29,7 @@ function startLine(text: string): string {
 
 export function requestHeadFromText(text: string, bodySize: number): RequestHeadFields {
   const m = REQUEST_LINE.exec(startLine(text));
-  return { verb: m?.[1] ?? '', target: m?.[2] ?? '', headers: rawHeadersOf(text), text, contentLength: bodySize };
+  return { verb: m?.[1] ?? '', target: m?.[2] ?? '', text, contentLength: bodySize };
 }
 
 export function responseHeadFromText(text: string, bodySize: number): ResponseHeadFields {
@@ -46,7 +38,6 @@ export function responseHeadFromText(text: string, bodySize: number): ResponseHe
     protocol: m?.[1] ?? null,
     status: m ? Number(m[2]) : 0,
     reason: m?.[3] ?? '',
-    headers: rawHeadersOf(text),
     text,
     bodyLength: bodySize,
   };

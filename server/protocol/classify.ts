@@ -14,9 +14,13 @@ export const REQUEST_KINDS = [
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 export function classifyRequest(verb: string, headers: readonly RawHeader[]): RequestKind {
+  return classifyRequestBy(verb, verb === 'GET' ? getHeader(headers, 'Exclusive') : undefined, verb === 'PUT' ? getHeader(headers, 'ExtraFlags') : undefined);
+}
+
+/** The same from the two headers that decide it (for a caller that read them already). */
+export function classifyRequestBy(verb: string, exclusive: string | undefined, extraFlags: string | undefined): RequestKind {
   switch (verb) {
     case 'GET': {
-      const exclusive = getHeader(headers, 'Exclusive');
       if (exclusive === undefined) return 'Get';
       const mode = exclusive.toLowerCase();
       if (mode === 'acquire') return 'GetExclusive';
@@ -24,7 +28,7 @@ export function classifyRequest(verb: string, headers: readonly RawHeader[]): Re
       return 'Unknown';
     }
     case 'PUT': {
-      const flags = parseIntHeader(getHeader(headers, 'ExtraFlags'));
+      const flags = parseIntHeader(extraFlags);
       return flags !== undefined && !Number.isNaN(flags) && (flags & 1) === 1 ? 'CreateUninitialized' : 'Set';
     }
     case 'DELETE':

@@ -3,8 +3,8 @@
 // whatever the segmentation. Bad input is reported once through onError (never thrown), after
 // which the framer ignores further input: the caller decides whether to tunnel, reply or close.
 import { protocolError, type ProtocolError, type ProtocolErrorCode } from './errors.ts';
-import type { RawHeader } from './headers.ts';
-import { readHeaderLines } from './header-lines.ts';
+import { FramedRequestHead, FramedResponseHead } from './framed-heads.ts';
+import { scanHeaderLines } from './header-lines.ts';
 import type { MessageHead, RequestHead, ResponseHead } from './messages.ts';
 import { RingQueue } from './ring-queue.ts';
 
@@ -148,7 +148,8 @@ abstract class Framer<H extends MessageHead> {
       return chunk.length;
     }
     let raw: Buffer;
-    if (this.headLength === 0) raw = chunk.subarray(pos, end);
+    // A chunk that is exactly one head (a bodiless request or reply) is the head: no view needed.
+    if (this.headLength === 0) raw = pos === 0 && end === chunk.length ? chunk : chunk.subarray(pos, end);
     else {
       this.hold(chunk, pos, end);
       raw = this.held!.subarray(0, this.headLength);
@@ -244,13 +245,13 @@ abstract class Framer<H extends MessageHead> {
     const firstLineEnd = text.indexOf('\r\n'); // found: the head ends in CRLF CRLF
     const start = this.parseStartLine(text.slice(0, firstLineEnd));
     if (start === null) return protocolError(this.startLineError(), 'malformed start line', this.consumed);
-    const lines = readHeaderLines(text, firstLineEnd + 2, this.limits.maxHeaders);
+    const lines = scanHeaderLines(text, firstLineEnd + 2, this.limits.maxHeaders);
     if ('code' in lines) return protocolError(lines.code, lines.message, this.consumed);
     const length = lines.contentLength;
     if (length !== null && length > this.limits.maxBodyBytes) {
       return protocolError('body_too_large', `Content-Length ${length} exceeds ${this.limits.maxBodyBytes}`, this.consumed);
     }
-    return this.buildHead(start, lines.headers, length, raw, text);
+    return this.buildHead(start, length, raw, text);
   }
 
   private plausibleStart(first: number): boolean {
@@ -260,7 +261,7 @@ abstract class Framer<H extends MessageHead> {
 
   protected abstract startLineError(): ProtocolErrorCode;
   protected abstract parseStartLine(line: string): string[] | null;
-  protected abstract buildHead(start: string[], headers: RawHeader[], contentLength: number | null, raw: Buffer, text: string): H;
+  protected abstract buildHead(start: string[], contentLength: number | null, raw: Buffer, text: string): H;
   protected abstract bodyLengthOf(head: H): number;
 }
 
@@ -278,9 +279,9 @@ export class RequestFramer extends Framer<RequestHead> {
     const m = REQUEST_LINE.exec(line);
     return m ? [m[1]!, m[2]!, m[3]!] : null;
   }
-  protected buildHead(start: string[], headers: RawHeader[], contentLength: number | null, raw: Buffer, text: string): RequestHead {
+  protected buildHead(start: string[], contentLength: number | null, raw: Buffer, text: string): RequestHead {
     const [verb, target, version] = start as [string, string, string];
-    return { kind: 'request', verb, target, version, headers, contentLength: contentLength ?? 0, raw, text };
+    return new FramedRequestHead(verb, target, version, contentLength ?? 0, raw, text);
   }
   protected bodyLengthOf(head: RequestHead): number {
     return head.contentLength;
@@ -303,20 +304,11 @@ export class ResponseFramer extends Framer<ResponseHead> {
     const m = STATUS_LINE.exec(line);
     return m ? [m[1] ?? '', m[2]!, m[3] ?? ''] : null;
   }
-  protected buildHead(start: string[], headers: RawHeader[], contentLength: number | null, raw: Buffer, text: string): ResponseHead {
+  protected buildHead(start: string[], contentLength: number | null, raw: Buffer, text: string): ResponseHead {
     const [protocol, status, reason] = start as [string, string, string];
     const verb = this.awaiting.shift();
-    return {
-      kind: 'response',
-      protocol: protocol === '' ? null : protocol,
-      status: Number(status),
-      reason,
-      headers,
-      contentLength,
-      bodyLength: verb === 'HEAD' ? 0 : (contentLength ?? 0),
-      raw,
-      text,
-    };
+    const bodyLength = verb === 'HEAD' ? 0 : (contentLength ?? 0);
+    return new FramedResponseHead(protocol === '' ? null : protocol, Number(status), reason, contentLength, bodyLength, raw, text);
   }
   protected bodyLengthOf(head: ResponseHead): number {
     return head.bodyLength;

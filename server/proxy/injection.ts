@@ -1,6 +1,6 @@
 // The header-injection rule, applied to one reply head. The rule itself is plain data
 // (InjectionRule: enabled + value) owned by the capture controls; this is the code applying it.
-import { VERSION_HEADER, hasHeader, type ResponseHead } from '../protocol/index.ts';
+import { VERSION_HEADER, type ResponseHead } from '../protocol/index.ts';
 import type { InjectionRule } from '../capture/wire-types.ts';
 
 export const DEFAULT_INJECTED_VERSION = '4.0.30319';
@@ -18,13 +18,13 @@ function lineFor(value: string): { text: string; bytes: Buffer } {
 
 /**
  * Hands the head's bytes to `forward`: unchanged, or, for a reply without X-AspNet-Version (any
- * case) while the rule is on, as three pieces with one line inserted right after the status
+ * case; the caller has read the head's headers and says) while the rule is on, as three pieces with one line inserted right after the status
  * line, where Microsoft's server puts it. Pieces are views, never a copy of the head: the
  * writer joins them into its single write. Content-Length and body are untouched. Returns the
  * inserted line (without CRLF), or null when nothing was inserted.
  */
-export function applyInjection(rule: InjectionRule, head: ResponseHead, forward: (piece: Buffer) => void): string | null {
-  if (!rule.enabled || hasHeader(head.headers, VERSION_HEADER)) {
+export function applyInjection(rule: InjectionRule, head: ResponseHead, hasVersionHeader: boolean, forward: (piece: Buffer) => void): string | null {
+  if (!rule.enabled || hasVersionHeader) {
     forward(head.raw);
     return null;
   }

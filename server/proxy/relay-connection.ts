@@ -19,7 +19,7 @@ import {
   type RequestHead,
   type ResponseHead,
 } from '../protocol/index.ts';
-import { buildReplyRecord, buildRequestRecord } from '../capture/record-builder.ts';
+import { buildReplyRecord, buildRequestRecord, replyHeaderValuesOf } from '../capture/record-builder.ts';
 import { bodySinkFor, type SessionItemsDecoding } from '../capture/session-items-capture.ts';
 import { newPendingExchange, recordOf, type ConnectionIdentity, type PendingExchange } from './pending-exchange.ts';
 import type { ExchangeRecord, InjectionRule, OutcomeCode } from '../capture/wire-types.ts';
@@ -76,6 +76,8 @@ export class RelayConnection {
   private readonly toClient: SocketWriter;
   private readonly requests: RequestFramer;
   private readonly replies: ResponseFramer;
+  /** Made once: injection hands the pieces of every reply head to it. */
+  private readonly pushToClient = (piece: Buffer): void => this.toClient.push(piece);
   /** Exchanges whose request head was forwarded, oldest first; at most maxInFlight long. */
   private readonly pending = new RingQueue<PendingExchange>(4);
   /** Client bytes not yet framed because maxInFlight requests are unanswered (at most one chunk). */
@@ -297,14 +299,15 @@ export class RelayConnection {
       this.pending.push(exchange);
     }
     let line: string | null = null;
+    const values = replyHeaderValuesOf(head.text);
     if (this.replyHeadFlushed > 0) {
       // Part of this head already went out raw (injection was off then): it cannot change now.
       this.toClient.push(head.raw.subarray(this.replyHeadFlushed));
     } else {
-      line = applyInjection(this.options.injection, head, (piece) => this.toClient.push(piece));
+      line = applyInjection(this.options.injection, head, values.version !== undefined, this.pushToClient);
     }
     this.replyHeadFlushed = 0;
-    exchange.reply = buildReplyRecord(head, line);
+    exchange.reply = buildReplyRecord(head, line, values);
     const sessionReply = head.status === 200 && (exchange.request?.kind === 'Get' || exchange.request?.kind === 'GetExclusive');
     exchange.replyBody = bodySinkFor(this.options.captureBodiesBytes, this.options.sessionItems, head.bodyLength, sessionReply);
   }

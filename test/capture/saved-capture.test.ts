@@ -58,7 +58,7 @@ describe('loadSavedCapture', () => {
       const c = capture();
       const report = await loadSavedCapture(file(name, text), (r) => c.add(r));
       expect(report, name).toMatchObject({ format: 'har', records: 3, problemCount: 0, notes: [] });
-      expect(c.record(2)).toEqual(JSON.parse(JSON.stringify(rs[1])));
+      expect(JSON.parse(JSON.stringify(c.record(2)))).toEqual(JSON.parse(JSON.stringify(rs[1])));
     }
   });
 

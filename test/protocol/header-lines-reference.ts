@@ -1,9 +1,14 @@
 // The obvious way to read header lines (split the text, test each line with a regular
 // expression), kept only as the reference the fast single-pass reader must agree with.
-import type { HeaderLines, HeaderLinesError } from '../../server/protocol/header-lines.ts';
+import type { HeaderLinesError } from '../../server/protocol/header-lines.ts';
 import type { RawHeader } from '../../server/protocol/headers.ts';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export interface HeaderLines {
+  headers: RawHeader[];
+  contentLength: number | null;
+}
 
 export function referenceHeaderLines(text: string, maxHeaders: number): HeaderLines | HeaderLinesError {
   const lines = text.slice(0, -4).split('\r\n');
