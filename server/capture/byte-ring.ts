@@ -18,6 +18,17 @@ export class ByteRing {
     return n;
   }
 
+  /**
+   * Where to write [position, position + length) in place when it lies in one chunk (nearly
+   * always: blobs are small, chunks are megabytes), else null (use write()).
+   */
+  writable(position: number, length: number): { buffer: Buffer; start: number } | null {
+    const index = Math.floor(position / this.chunkBytes);
+    const within = position - index * this.chunkBytes;
+    const chunk = this.chunk(index);
+    return within + length <= chunk.length ? { buffer: chunk, start: within } : null;
+  }
+
   /** Copies `source[0, length)` to the ring at `position` (wrapping at the end). */
   write(position: number, source: Buffer, length: number): void {
     this.span(position, length, (chunk, within, done, n) => source.copy(chunk, within, done, done + n));

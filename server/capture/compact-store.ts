@@ -168,19 +168,23 @@ export class CompactStore implements Iterable<ExchangeRecord> {
       this.head = 0;
     }
 
-    const blob = this.blobBuffer(length);
-    blob.writeUInt32LE(requestHead.length, 0);
-    blob.writeUInt32LE(replyHead.length, 4);
-    blob.writeUInt32LE(extrasBytes, 8);
-    blob.writeUInt16LE(clientBytes, 12);
-    blob.writeUInt16LE(upstreamBytes, 14);
-    let at = BLOB_HEADER;
+    // Written straight into the ring when the blob fits in one of its chunks (one copy of each
+    // string, no intermediate buffer), else assembled aside and copied in across the wrap.
+    const inPlace = this.ring.writable(this.writeAt, length);
+    const blob = inPlace?.buffer ?? this.blobBuffer(length);
+    const base = inPlace?.start ?? 0;
+    blob.writeUInt32LE(requestHead.length, base);
+    blob.writeUInt32LE(replyHead.length, base + 4);
+    blob.writeUInt32LE(extrasBytes, base + 8);
+    blob.writeUInt16LE(clientBytes, base + 12);
+    blob.writeUInt16LE(upstreamBytes, base + 14);
+    let at = base + BLOB_HEADER;
     if (clientBytes > 0) at += blob.write(clientInline, at, 'utf8');
     if (upstreamBytes > 0) at += blob.write(upstreamInline, at, 'utf8');
-    at += blob.write(requestHead, at, 'latin1');
-    at += blob.write(replyHead, at, 'latin1');
+    if (requestHead.length > 0) at += blob.write(requestHead, at, 'latin1');
+    if (replyHead.length > 0) at += blob.write(replyHead, at, 'latin1');
     if (extrasBytes > 0) blob.write(extras, at, 'utf8');
-    this.ring.write(this.writeAt, blob, length);
+    if (!inPlace) this.ring.write(this.writeAt, blob, length);
 
     const ix = this.index;
     const slot = (this.head + this.count) % ix.size;
