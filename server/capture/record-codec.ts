@@ -56,6 +56,18 @@ const DERIVED_REPLY_KEYS = [
 
 const BASE64 = /^[A-Za-z0-9+/=]*$/;
 
+/** The JSON text of each item table seen, kept while the table lives (tables are shared and never changed). */
+const sessionItemsTexts = new WeakMap<SessionItemsRecord, string>();
+
+function sessionItemsJson(table: SessionItemsRecord): string {
+  let text = sessionItemsTexts.get(table);
+  if (text === undefined) {
+    text = JSON.stringify(table);
+    sessionItemsTexts.set(table, text);
+  }
+  return text;
+}
+
 /** The extras text of a record ('' when it has none, the common case). */
 export function extrasOf(record: ExchangeRecord, exact: boolean): string {
   const { request, reply } = record;
@@ -63,16 +75,25 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
   if (
     exact &&
     record.error === undefined &&
-    (request === null || (request.body === undefined && request.sessionItems === undefined)) &&
-    (reply === null || (reply.body === undefined && reply.injectedLine === undefined && reply.sessionItems === undefined))
+    (request === null || request.body === undefined) &&
+    (reply === null || (reply.body === undefined && reply.injectedLine === undefined))
   ) {
     // Body digests are on most Sets and Gets; they are base64 text, safe in JSON as they are,
-    // so the common case is a concatenation rather than a JSON.stringify.
+    // so the common case is a concatenation rather than a JSON.stringify. Item tables
+    // (--session-items) are shared between records and never changed, so each is turned into
+    // JSON once (sessionItemsJson); the text is the same JSON.stringify would write here.
     const qd = request?.bodyDigest;
     const pd = reply?.bodyDigest;
-    if (qd === undefined && pd === undefined) return '';
+    const qs = request?.sessionItems;
+    const ps = reply?.sessionItems;
+    if (qd === undefined && pd === undefined && qs === undefined && ps === undefined) return '';
     if (BASE64.test(qd ?? '') && BASE64.test(pd ?? '')) {
-      return qd === undefined ? `{"pd":"${pd}"}` : pd === undefined ? `{"qd":"${qd}"}` : `{"qd":"${qd}","pd":"${pd}"}`;
+      let text = '';
+      if (qd !== undefined) text += `,"qd":"${qd}"`;
+      if (qs !== undefined) text += `,"qs":${sessionItemsJson(qs)}`;
+      if (pd !== undefined) text += `,"pd":"${pd}"`;
+      if (ps !== undefined) text += `,"ps":${sessionItemsJson(ps)}`;
+      return `{${text.slice(1)}}`;
     }
   }
   const x: Extras = {};

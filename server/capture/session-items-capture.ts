@@ -38,6 +38,9 @@ const VARIANTS_PER_KEY = 8;
 /** The null key's slot in the shared entries (a real key of one NUL character shares it; entries still match on the key). */
 const NULL_KEY_SLOT = '\u0000';
 
+/** Decoded bodies remembered by digest before the memory starts afresh (~100 bytes each, records shared). */
+const MAX_REMEMBERED_BODIES = 8192;
+
 /** Items listed per record: the count and the totals still cover all of them. */
 export const MAX_ITEMS_PER_RECORD = 200;
 
@@ -73,7 +76,24 @@ export class SessionItemsDecoding {
   private readonly tables = new Map<number, SessionItemsRecord & { ok: true }>();
   private readonly scratch: SessionItemEntry[] = [];
 
+  /**
+   * Records of the bodies decoded last, by the SHA-1 of their bytes (computed for every session
+   * body anyway, for the redundant-writes diagnosis): a Get's reply is, byte for byte, what the
+   * Set before it wrote, so half the session bodies on the wire need no decoding at all.
+   */
+  private readonly byDigest = new Map<string, SessionItemsRecord>();
+
   constructor(readonly mode: Exclude<SessionItemsMode, 'off'>) {}
+
+  /** The record of a body with these exact bytes decoded before, if it is still remembered. */
+  recall(digest: string): SessionItemsRecord | undefined {
+    return this.byDigest.get(digest);
+  }
+
+  remember(digest: string, record: SessionItemsRecord): void {
+    if (this.byDigest.size >= MAX_REMEMBERED_BODIES) this.byDigest.clear();
+    this.byDigest.set(digest, record);
+  }
 
   keyOf(key: string | null): string | null {
     if (key === null) return null;
@@ -258,11 +278,20 @@ export class SessionItemsSink implements BodySink {
   private bodyEnded(): void {
     this.done = true;
     if (this.chunks !== null) {
-      const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      const chunks = this.chunks;
       this.chunks = null;
+      // The same bytes decode to the same table: a body seen before is not decoded again.
+      const digest = this.capture?.fullDigest();
+      const known = digest === undefined ? undefined : this.decoding.recall(digest);
+      if (known !== undefined) {
+        this.result = known;
+        return;
+      }
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       const whole = decodeWholeSessionBody(body, LIMITS);
       if (whole !== undefined) {
         this.result = this.safeRecord(whole);
+        if (digest !== undefined) this.decoding.remember(digest, this.result);
         return;
       }
       // A compressed body too large to inflate here, or one zlib refused: stream it after all.

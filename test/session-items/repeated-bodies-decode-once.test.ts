@@ -1,0 +1,125 @@
+// The relay skips decoding a session body whose bytes it has just decoded (a Get's reply is what
+// the Set before it wrote), recognised by the SHA-1 it computes for every session body anyway;
+// and the store writes each shared item table's JSON once. The risks: a body that differs by a
+// single byte (in a value, in the table, in a corrupt spot) being given a remembered table, a
+// body split differently being digested differently, and a stored record that reads back
+// differently from the one the relay built.
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { bodySinkFor, createSessionItemsDecoding, type SessionItemsDecoding } from '../../server/capture/session-items-capture.ts';
+import { extrasOf } from '../../server/capture/record-codec.ts';
+import { serializeSession } from '../../server/client/session-body-writer.ts';
+import { emulatedSessionBody } from '../../server/client/emulated-session.ts';
+import type { SessionItemsRecord } from '../../server/capture/wire-types.ts';
+import { makeRecord } from '../dashboard/fake-source.ts';
+
+interface Applied {
+  bodyDigest?: string;
+  sessionItems?: SessionItemsRecord;
+}
+
+/** Feeds a body to the relay's sink in the given pieces and returns what it put on the record. */
+function throughSink(decoding: SessionItemsDecoding, body: Buffer, cuts: number[] = []): Applied {
+  const sink = bodySinkFor(0, decoding, body.length, true)!;
+  let at = 0;
+  for (const cut of [...cuts, body.length]) {
+    sink.add(body.subarray(at, cut));
+    at = cut;
+  }
+  const target: Applied = {};
+  sink.applyTo(target);
+  return target;
+}
+
+const fullDigest = (body: Buffer) => createHash('sha1').update(body).digest('base64');
+
+/** What a fresh run (nothing remembered) says of the body. */
+const fresh = (body: Buffer) => throughSink(createSessionItemsDecoding('names')!, body).sessionItems;
+
+const base = serializeSession({
+  timeoutMinutes: 20,
+  items: [
+    ['UserName', { type: 'String', value: 'someone@example.com' }],
+    ['UserId', { type: 'Int32', value: 4242 }],
+    ['Cart', { type: 'Object', className: 'Shop.ShoppingCart', assembly: 'Shop', bytes: 64 }],
+  ],
+});
+
+describe('a session body decoded before is recognised by its bytes, and only by them', () => {
+  it('remembers a decoded body under its SHA-1 and gives the same table for the same bytes, however split', () => {
+    const decoding = createSessionItemsDecoding('names')!;
+    const first = throughSink(decoding, base);
+    expect(first.sessionItems).toMatchObject({ ok: true, itemCount: 3 });
+    expect(decoding.recall(fullDigest(base))).toBe(first.sessionItems);
+    for (const cuts of [[1], [7], [base.length - 1], [3, 20, 40]]) {
+      const again = throughSink(decoding, base, cuts);
+      expect(again.sessionItems).toBe(first.sessionItems);
+      expect(again.bodyDigest).toBe(first.bodyDigest);
+    }
+  });
+
+  it('decodes afresh a body that differs by one byte anywhere, and says what a fresh run says of it', () => {
+    const decoding = createSessionItemsDecoding('names')!;
+    throughSink(decoding, base);
+    for (let at = 0; at < base.length; at++) {
+      const changed = Buffer.from(base);
+      changed[at] = changed[at]! ^ 0x21;
+      // The changed body, then the original again: neither may be given the other's table.
+      expect(throughSink(decoding, changed).sessionItems, `byte ${at}`).toEqual(fresh(changed));
+      expect(throughSink(decoding, base).sessionItems, `byte ${at}, then the original`).toEqual(fresh(base));
+    }
+  });
+
+  it('gives a corrupt or cut body seen twice the same failure both times', () => {
+    const decoding = createSessionItemsDecoding('names')!;
+    const corrupt = Buffer.from(base);
+    corrupt[9] = 0x80; // a negative item count
+    const cut = base.subarray(0, 30);
+    for (const body of [corrupt, cut, corrupt, cut]) {
+      const got = throughSink(decoding, body).sessionItems;
+      expect(got).toEqual(fresh(body));
+      expect(got!.ok).toBe(false);
+    }
+  });
+
+  it('keeps plain and compressed forms of one session apart, and hashed keys stay hashed', () => {
+    const random = () => 0.3;
+    const plain = emulatedSessionBody(random, { timeoutMinutes: 20 });
+    const compressed = emulatedSessionBody(random, { timeoutMinutes: 20, compressed: true });
+    const hashed = createSessionItemsDecoding('hashed')!;
+    const a = throughSink(hashed, plain).sessionItems!;
+    const b = throughSink(hashed, compressed).sessionItems!;
+    const a2 = throughSink(hashed, plain).sessionItems!;
+    expect(a.ok && a.form).toBe('plain');
+    expect(b.ok && b.form).toBe('compressed');
+    expect(a2).toBe(a);
+    expect(JSON.stringify([a, b])).not.toContain('UserName');
+  });
+});
+
+describe('the store writes a shared item table as JSON once', () => {
+  it('writes the same extras text JSON.stringify writes, for a table on the request, the reply or both', () => {
+    const decoding = createSessionItemsDecoding('names')!;
+    const set = throughSink(decoding, base);
+    const failedBody = throughSink(decoding, base.subarray(0, 9));
+    for (const [q, p] of [
+      [set, undefined],
+      [undefined, set],
+      [set, set],
+      [failedBody, set],
+      [{ bodyDigest: 'abc+/=' }, failedBody],
+    ] as [Applied | undefined, Applied | undefined][]) {
+      const record = makeRecord(7);
+      Object.assign(record.request!, q ?? {});
+      Object.assign(record.reply!, p ?? {});
+      const expected: Record<string, unknown> = {};
+      if (q?.bodyDigest !== undefined) expected.qd = q.bodyDigest;
+      if (q?.sessionItems !== undefined) expected.qs = q.sessionItems;
+      if (p?.bodyDigest !== undefined) expected.pd = p.bodyDigest;
+      if (p?.sessionItems !== undefined) expected.ps = p.sessionItems;
+      // Twice: the second time the table's text comes from the cache.
+      expect(extrasOf(record, true)).toBe(JSON.stringify(expected));
+      expect(extrasOf(record, true)).toBe(JSON.stringify(expected));
+    }
+  });
+});
