@@ -38,8 +38,8 @@ const VARIANTS_PER_KEY = 8;
 /** The null key's slot in the shared entries (a real key of one NUL character shares it; entries still match on the key). */
 const NULL_KEY_SLOT = '\u0000';
 
-/** Decoded bodies remembered by digest before the memory starts afresh (~100 bytes each, records shared). */
-const MAX_REMEMBERED_BODIES = 8192;
+/** Sessions whose last decoded body is remembered before the memory starts afresh (~200 bytes each, records shared). */
+const MAX_REMEMBERED_SESSIONS = 16_384;
 
 /** Items listed per record: the count and the totals still cover all of them. */
 export const MAX_ITEMS_PER_RECORD = 200;
@@ -77,22 +77,30 @@ export class SessionItemsDecoding {
   private readonly scratch: SessionItemEntry[] = [];
 
   /**
-   * Records of the bodies decoded last, by the SHA-1 of their bytes (computed for every session
-   * body anyway, for the redundant-writes diagnosis): a Get's reply is, byte for byte, what the
-   * Set before it wrote, so half the session bodies on the wire need no decoding at all.
+   * Per session (its request target), the SHA-1 of the body decoded last and its record. The
+   * digest is computed for every session body anyway (the redundant-writes diagnosis), and a
+   * Get's reply is, byte for byte, what the Set before it wrote: half the session bodies on the
+   * wire need no decoding at all.
    */
-  private readonly byDigest = new Map<string, SessionItemsRecord>();
+  private readonly lastBody = new Map<string, { digest: string; record: SessionItemsRecord }>();
 
   constructor(readonly mode: Exclude<SessionItemsMode, 'off'>) {}
 
-  /** The record of a body with these exact bytes decoded before, if it is still remembered. */
-  recall(digest: string): SessionItemsRecord | undefined {
-    return this.byDigest.get(digest);
+  /** The record of the session's last decoded body, if its bytes had this digest. */
+  recall(session: string, digest: string): SessionItemsRecord | undefined {
+    const last = this.lastBody.get(session);
+    return last !== undefined && last.digest === digest ? last.record : undefined;
   }
 
-  remember(digest: string, record: SessionItemsRecord): void {
-    if (this.byDigest.size >= MAX_REMEMBERED_BODIES) this.byDigest.clear();
-    this.byDigest.set(digest, record);
+  remember(session: string, digest: string, record: SessionItemsRecord): void {
+    const last = this.lastBody.get(session);
+    if (last !== undefined) {
+      last.digest = digest;
+      last.record = record;
+      return;
+    }
+    if (this.lastBody.size >= MAX_REMEMBERED_SESSIONS) this.lastBody.clear();
+    this.lastBody.set(session, { digest, record });
   }
 
   keyOf(key: string | null): string | null {
@@ -231,6 +239,8 @@ export class SessionItemsSink implements BodySink {
     private readonly decoding: SessionItemsDecoding,
     private readonly bodyLength: number,
     private readonly capture: BodyCapture | null,
+    /** The session the body belongs to (its request target), for skipping a body seen last time. */
+    private readonly session?: string,
   ) {
     const whole = bodyLength <= WHOLE_BODY_MAX;
     this.chunks = whole ? [] : null;
@@ -281,8 +291,8 @@ export class SessionItemsSink implements BodySink {
       const chunks = this.chunks;
       this.chunks = null;
       // The same bytes decode to the same table: a body seen before is not decoded again.
-      const digest = this.capture?.fullDigest();
-      const known = digest === undefined ? undefined : this.decoding.recall(digest);
+      const digest = this.session === undefined ? undefined : this.capture?.fullDigest();
+      const known = digest === undefined ? undefined : this.decoding.recall(this.session!, digest);
       if (known !== undefined) {
         this.result = known;
         return;
@@ -291,7 +301,7 @@ export class SessionItemsSink implements BodySink {
       const whole = decodeWholeSessionBody(body, LIMITS);
       if (whole !== undefined) {
         this.result = this.safeRecord(whole);
-        if (digest !== undefined) this.decoding.remember(digest, this.result);
+        if (digest !== undefined) this.decoding.remember(this.session!, digest, this.result);
         return;
       }
       // A compressed body too large to inflate here, or one zlib refused: stream it after all.
@@ -343,12 +353,14 @@ export function bodySinkFor(
   decoding: SessionItemsDecoding | null | undefined,
   bodyLength: number,
   isSession: boolean,
+  /** The request's target (application and session id): a body equal to that session's last one is not decoded again. */
+  session?: string,
 ): BodySink | null {
   if (bodyLength <= 0) return null;
   // A session body (a Set's, a Get's 200 reply) is also digested, never kept, for the
   // redundant-writes diagnosis.
   const capture = captureBodiesBytes > 0 || isSession ? new BodyCapture(captureBodiesBytes, isSession) : null;
-  if (decoding && isSession) return new SessionItemsSink(decoding, bodyLength, capture);
+  if (decoding && isSession) return new SessionItemsSink(decoding, bodyLength, capture, session);
   return capture;
 }
 

@@ -19,8 +19,8 @@ interface Applied {
 }
 
 /** Feeds a body to the relay's sink in the given pieces and returns what it put on the record. */
-function throughSink(decoding: SessionItemsDecoding, body: Buffer, cuts: number[] = []): Applied {
-  const sink = bodySinkFor(0, decoding, body.length, true)!;
+function throughSink(decoding: SessionItemsDecoding, body: Buffer, cuts: number[] = [], session = SESSION): Applied {
+  const sink = bodySinkFor(0, decoding, body.length, true, session)!;
   let at = 0;
   for (const cut of [...cuts, body.length]) {
     sink.add(body.subarray(at, cut));
@@ -31,6 +31,7 @@ function throughSink(decoding: SessionItemsDecoding, body: Buffer, cuts: number[
   return target;
 }
 
+const SESSION = '%2fLM%2fW3SVC%2f1%2fROOT%2fShop(h1)%2fs1';
 const fullDigest = (body: Buffer) => createHash('sha1').update(body).digest('base64');
 
 /** What a fresh run (nothing remembered) says of the body. */
@@ -45,12 +46,13 @@ const base = serializeSession({
   ],
 });
 
-describe('a session body decoded before is recognised by its bytes, and only by them', () => {
-  it('remembers a decoded body under its SHA-1 and gives the same table for the same bytes, however split', () => {
+describe("a session's body equal to its last one is recognised by its bytes, and only by them", () => {
+  it("remembers the session's last body under its SHA-1 and gives the same table for the same bytes, however split", () => {
     const decoding = createSessionItemsDecoding('names')!;
     const first = throughSink(decoding, base);
     expect(first.sessionItems).toMatchObject({ ok: true, itemCount: 3 });
-    expect(decoding.recall(fullDigest(base))).toBe(first.sessionItems);
+    expect(decoding.recall(SESSION, fullDigest(base))).toBe(first.sessionItems);
+    expect(decoding.recall('another session', fullDigest(base))).toBeUndefined();
     for (const cuts of [[1], [7], [base.length - 1], [3, 20, 40]]) {
       const again = throughSink(decoding, base, cuts);
       expect(again.sessionItems).toBe(first.sessionItems);
@@ -68,6 +70,25 @@ describe('a session body decoded before is recognised by its bytes, and only by 
       expect(throughSink(decoding, changed).sessionItems, `byte ${at}`).toEqual(fresh(changed));
       expect(throughSink(decoding, base).sessionItems, `byte ${at}, then the original`).toEqual(fresh(base));
     }
+  });
+
+  it("remembers only the session's last body, and each session's apart", () => {
+    const decoding = createSessionItemsDecoding('names')!;
+    const other = serializeSession({ timeoutMinutes: 20, items: [['UserId', { type: 'Int32', value: 1 }]] });
+    throughSink(decoding, base);
+    throughSink(decoding, other, [], 's2');
+    expect(decoding.recall(SESSION, fullDigest(base))).toBeDefined();
+    expect(decoding.recall('s2', fullDigest(other))).toBeDefined();
+    throughSink(decoding, other);
+    expect(decoding.recall(SESSION, fullDigest(base))).toBeUndefined();
+    expect(throughSink(decoding, base).sessionItems).toEqual(fresh(base));
+    expect(throughSink(decoding, other, [], 's2').sessionItems).toEqual(fresh(other));
+    // A sink told no session decodes every body.
+    const sink = bodySinkFor(0, decoding, base.length, true)!;
+    sink.add(base);
+    const target: Applied = {};
+    sink.applyTo(target);
+    expect(target.sessionItems).toEqual(fresh(base));
   });
 
   it('gives a corrupt or cut body seen twice the same failure both times', () => {
@@ -92,7 +113,8 @@ describe('a session body decoded before is recognised by its bytes, and only by 
     const a2 = throughSink(hashed, plain).sessionItems!;
     expect(a.ok && a.form).toBe('plain');
     expect(b.ok && b.form).toBe('compressed');
-    expect(a2).toBe(a);
+    expect(a2).toEqual(a);
+    expect(throughSink(hashed, plain).sessionItems).toBe(a2);
     expect(JSON.stringify([a, b])).not.toContain('UserName');
   });
 });
