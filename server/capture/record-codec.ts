@@ -9,6 +9,7 @@
 // kept in the extras too, so the store gives back exactly what it was given.
 import { decodeTarget } from '../protocol/index.ts';
 import { buildReplyRecord, buildRequestRecord, lockAgeSecondsOf, lockCookieOf, replyHeaderValues } from './record-builder.ts';
+import { sessionItemsJson } from './session-items-capture.ts';
 import { toSummary } from './summary.ts';
 import { rawHeadersOf, requestHeadFromText, responseHeadFromText } from './stored-head.ts';
 import type { ExchangeRecord, ExchangeSummary, ReplyRecord, RequestKind, RequestRecord, SessionItemsRecord, VersionState } from './wire-types.ts';
@@ -55,18 +56,6 @@ const DERIVED_REPLY_KEYS = [
 ] as const;
 
 const BASE64 = /^[A-Za-z0-9+/=]*$/;
-
-/** The JSON text of each item table seen, kept while the table lives (tables are shared and never changed). */
-const sessionItemsTexts = new WeakMap<SessionItemsRecord, string>();
-
-function sessionItemsJson(table: SessionItemsRecord): string {
-  let text = sessionItemsTexts.get(table);
-  if (text === undefined) {
-    text = JSON.stringify(table);
-    sessionItemsTexts.set(table, text);
-  }
-  return text;
-}
 
 /** The extras text of a record ('' when it has none, the common case). */
 export function extrasOf(record: ExchangeRecord, exact: boolean): string {

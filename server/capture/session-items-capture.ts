@@ -134,6 +134,7 @@ export class SessionItemsDecoding {
     const fresh: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
     if (className !== undefined) fresh.className = className;
     const entry = fresh;
+    entryTexts.set(entry, JSON.stringify(entry));
     if (variants.length >= VARIANTS_PER_KEY) variants.shift();
     variants.push(entry);
     return entry;
@@ -176,8 +177,40 @@ export class SessionItemsDecoding {
     };
     if (this.tables.size >= MAX_SHARED_TABLES) this.tables.clear();
     this.tables.set(t.decodedBytes, table);
+    tableTexts.set(table, tableJson(table));
     return table;
   }
+}
+
+// ---- the stored text of a table ---------------------------------------------------------
+// The store keeps each record's table as JSON text (compact-store.ts: no objects per record).
+// JSON.stringify of a table cost as much as decoding it, on the relay's thread, for every Set;
+// a table made here is written instead from its entries' texts, each made once when the
+// shared entry is, in the very order and form JSON.stringify gives (the tests hold it to that).
+
+const entryTexts = new WeakMap<SessionItemEntry, string>();
+const tableTexts = new WeakMap<SessionItemsRecord, string>();
+
+function tableJson(table: SessionItemsRecord & { ok: true }): string {
+  let items = '';
+  for (let i = 0; i < table.items.length; i++) {
+    const entry = table.items[i]!;
+    items += (i === 0 ? '' : ',') + (entryTexts.get(entry) ?? JSON.stringify(entry));
+  }
+  return (
+    `{"ok":true,"form":"${table.form}","keys":"${table.keys}","timeoutMinutes":${table.timeoutMinutes},"itemCount":${table.itemCount},` +
+    `"items":[${items}],"valueBytes":${table.valueBytes},"staticObjectCount":${table.staticObjectCount},"decodedBytes":${table.decodedBytes}}`
+  );
+}
+
+/** A table's JSON text, as JSON.stringify writes it: made once per shared table, else stringified. */
+export function sessionItemsJson(table: SessionItemsRecord): string {
+  let text = tableTexts.get(table);
+  if (text === undefined) {
+    text = JSON.stringify(table);
+    tableTexts.set(table, text);
+  }
+  return text;
 }
 
 /** Same entries in the same order (entries are shared, so identity is equality). */

@@ -120,6 +120,37 @@ describe("a session's body equal to its last one is recognised by its bytes, and
 });
 
 describe('the store writes a shared item table as JSON once', () => {
+  it("writes every table the relay makes exactly as JSON.stringify would: awkward names, null keys, classes, capped lists", () => {
+    const random = (() => {
+      let x = 7;
+      return () => ((x = (x * 16807) % 2147483647) / 2147483647);
+    })();
+    const bodies = [
+      base,
+      serializeSession({
+        timeoutMinutes: 0,
+        items: [
+          [null, { type: 'Null' }],
+          ['quote " back \\ slash \u0000 nul', { type: 'String', value: 'x' }],
+          ['ünïcødé 🎉', { type: 'Object', className: 'A."B"\\C', assembly: 'A', bytes: 40 }],
+          ['', { type: 'Int32', value: -1 }],
+        ],
+      }),
+      serializeSession({ timeoutMinutes: 525_600, items: Array.from({ length: 250 }, (_, i) => [`k${i}`, { type: 'Int32', value: i }] as const) }),
+      ...Array.from({ length: 30 }, () => emulatedSessionBody(random, { timeoutMinutes: 20, compressed: random() < 0.5 })),
+    ];
+    for (const mode of ['names', 'hashed'] as const) {
+      const decoding = createSessionItemsDecoding(mode)!;
+      for (const body of bodies) {
+        const table = throughSink(decoding, body).sessionItems!;
+        expect(table.ok, body.toString('hex').slice(0, 40)).toBe(true);
+        const record = makeRecord(1);
+        record.request!.sessionItems = table;
+        expect(extrasOf(record, true)).toBe(JSON.stringify({ qs: table }));
+      }
+    }
+  });
+
   it('writes the same extras text JSON.stringify writes, for a table on the request, the reply or both', () => {
     const decoding = createSessionItemsDecoding('names')!;
     const set = throughSink(decoding, base);
