@@ -31,8 +31,6 @@ export function parseSessionItemsMode(value: string | boolean | undefined): Sess
 
 /** Keys whose entries are shared between records before the table starts afresh. */
 const MAX_SHARED_KEYS = 4096;
-/** Serialized sizes whose latest table is kept for sharing before starting afresh. */
-const MAX_SHARED_TABLES = 4096;
 /** Recent (type, class, size) variants shared per key. */
 const VARIANTS_PER_KEY = 8;
 /** The null key's slot in the shared entries (a real key of one NUL character shares it; entries still match on the key). */
@@ -71,10 +69,7 @@ export class SessionItemsDecoding {
   private readonly salt = randomBytes(16);
   private readonly names = new StringPool(4096);
   private readonly classes = new StringPool(1024);
-  private readonly entries = new Map<string, SessionItemEntry[]>();
-  /** The latest table of each serialized size: a number key, and one comparison, per body. */
-  private readonly tables = new Map<number, SessionItemsRecord & { ok: true }>();
-  private readonly scratch: SessionItemEntry[] = [];
+  private readonly entries = new Map<string, SharedEntry[]>();
 
   /**
    * Per session (its request target), the SHA-1 of the body decoded last and its record. The
@@ -112,11 +107,11 @@ export class SessionItemsDecoding {
   private readonly hash = (name: string): string => createHash('sha256').update(this.salt).update(name, 'utf8').digest('base64url').slice(0, 8);
 
   /**
-   * One shared entry per (key, type, class, size), never changed: stored records hold 100,000s of
-   * tables, and the same items recur in every session (an Int32 "UserId" is always 5 bytes),
-   * so sharing keeps the store's memory and the collector's work near what it was without.
+   * One shared entry per (key, type, class, size), never changed, with its JSON text: the same
+   * items recur in every session (an Int32 "UserId" is always 5 bytes), so an entry and its
+   * text are made once, not per body (the store keeps each table as text; see tableJson).
    */
-  private entryOf(item: SessionItemInfo): SessionItemEntry {
+  private entryOf(item: SessionItemInfo): SharedEntry {
     const key = this.keyOf(item.key);
     const className = item.className === undefined ? undefined : this.classes.get(item.className);
     // Per key, the few recent variants (sizes change; types and classes rarely): a short scan of
@@ -129,15 +124,15 @@ export class SessionItemsDecoding {
       this.entries.set(slot, variants);
     }
     for (const v of variants) {
-      if (v.size === item.size && v.typeId === item.typeId && v.className === className && v.key === key) return v;
+      const e = v.entry;
+      if (e.size === item.size && e.typeId === item.typeId && e.className === className && e.key === key) return v;
     }
-    const fresh: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
-    if (className !== undefined) fresh.className = className;
-    const entry = fresh;
-    entryTexts.set(entry, JSON.stringify(entry));
+    const entry: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
+    if (className !== undefined) entry.className = className;
+    const shared: SharedEntry = { entry, text: JSON.stringify(entry) };
     if (variants.length >= VARIANTS_PER_KEY) variants.shift();
-    variants.push(entry);
-    return entry;
+    variants.push(shared);
+    return shared;
   }
 
   toRecord(result: SessionBodyResult): SessionItemsRecord {
@@ -145,41 +140,36 @@ export class SessionItemsDecoding {
     const t = result.table;
     // A loop, not .map(callback): this runs per body on the relay's thread, and the TypeScript
     // loader makes every closure creation cost a property definition.
-    const items = this.scratch;
-    items.length = t.items.length;
-    for (let i = 0; i < t.items.length; i++) items[i] = this.entryOf(t.items[i]!);
-    const form = result.form === 'compressed' ? 'compressed' : 'plain';
-    // The same session read twice (its Set, then the next page's Get) has the same table: share
-    // it, so a stored record adds no objects of its own for it (the collector's work on the
-    // store is much of what --session-items costs the relay). Shared tables are never changed.
-    const shape = this.tables.get(t.decodedBytes);
-    if (
-      shape !== undefined &&
-      shape.form === form &&
-      shape.timeoutMinutes === t.timeoutMinutes &&
-      shape.itemCount === t.itemCount &&
-      shape.valueBytes === t.valueBytes &&
-      shape.staticObjectCount === t.staticObjectCount &&
-      sameEntries(shape.items, items)
-    ) {
-      return shape;
+    // (The same session read again, its Set then the next page's Get, shares the whole record:
+    // see recall.) Tables and entries are never changed once made.
+    const items: SessionItemEntry[] = new Array(t.items.length);
+    let texts = '';
+    for (let i = 0; i < t.items.length; i++) {
+      const shared = this.entryOf(t.items[i]!);
+      items[i] = shared.entry;
+      texts += i === 0 ? shared.text : `,${shared.text}`;
     }
+    const form = result.form === 'compressed' ? 'compressed' : 'plain';
     const table: SessionItemsRecord & { ok: true } = {
       ok: true,
       form,
       keys: this.mode,
       timeoutMinutes: t.timeoutMinutes,
       itemCount: t.itemCount,
-      items: items.slice(),
+      items,
       valueBytes: t.valueBytes,
       staticObjectCount: t.staticObjectCount,
       decodedBytes: t.decodedBytes,
     };
-    if (this.tables.size >= MAX_SHARED_TABLES) this.tables.clear();
-    this.tables.set(t.decodedBytes, table);
-    tableTexts.set(table, tableJson(table));
+    tableTexts.set(table, tableJson(table, texts));
     return table;
   }
+}
+
+interface SharedEntry {
+  entry: SessionItemEntry;
+  /** JSON.stringify(entry), made once. */
+  text: string;
 }
 
 // ---- the stored text of a table ---------------------------------------------------------
@@ -188,15 +178,10 @@ export class SessionItemsDecoding {
 // a table made here is written instead from its entries' texts, each made once when the
 // shared entry is, in the very order and form JSON.stringify gives (the tests hold it to that).
 
-const entryTexts = new WeakMap<SessionItemEntry, string>();
 const tableTexts = new WeakMap<SessionItemsRecord, string>();
 
-function tableJson(table: SessionItemsRecord & { ok: true }): string {
-  let items = '';
-  for (let i = 0; i < table.items.length; i++) {
-    const entry = table.items[i]!;
-    items += (i === 0 ? '' : ',') + (entryTexts.get(entry) ?? JSON.stringify(entry));
-  }
+/** `items`: the entries' texts, comma-separated. */
+function tableJson(table: SessionItemsRecord & { ok: true }, items: string): string {
   return (
     `{"ok":true,"form":"${table.form}","keys":"${table.keys}","timeoutMinutes":${table.timeoutMinutes},"itemCount":${table.itemCount},` +
     `"items":[${items}],"valueBytes":${table.valueBytes},"staticObjectCount":${table.staticObjectCount},"decodedBytes":${table.decodedBytes}}`
@@ -211,13 +196,6 @@ export function sessionItemsJson(table: SessionItemsRecord): string {
     tableTexts.set(table, text);
   }
   return text;
-}
-
-/** Same entries in the same order (entries are shared, so identity is equality). */
-function sameEntries(a: readonly SessionItemEntry[], b: readonly SessionItemEntry[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export function createSessionItemsDecoding(mode: SessionItemsMode): SessionItemsDecoding | null {
