@@ -9,7 +9,7 @@
 // kept in the extras too, so the store gives back exactly what it was given.
 import { decodeTarget } from '../protocol/index.ts';
 import { buildReplyRecord, buildRequestRecord, lockAgeSecondsOf, lockCookieOf, replyHeaderValues } from './record-builder.ts';
-import { sessionItemsJson } from './session-items-capture.ts';
+import { sessionItemsFromStored, storedSessionItems } from './session-items-capture.ts';
 import { toSummary } from './summary.ts';
 import { rawHeadersOf, requestHeadFromText, responseHeadFromText } from './stored-head.ts';
 import type { ExchangeRecord, ExchangeSummary, ReplyRecord, RequestKind, RequestRecord, SessionItemsRecord, VersionState } from './wire-types.ts';
@@ -27,7 +27,7 @@ interface Extras {
   /** request.bodyDigest, reply.bodyDigest (for the redundant-writes diagnosis and exports) */
   qd?: string;
   pd?: string;
-  /** request.sessionItems, reply.sessionItems (--session-items) */
+  /** request.sessionItems, reply.sessionItems (--session-items; the relay's own tables as a compact array, see storedSessionItems) */
   qs?: SessionItemsRecord;
   ps?: SessionItemsRecord;
   /** Fields of a saved record that differ from what its head says. */
@@ -70,7 +70,7 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
     // Body digests are on most Sets and Gets; they are base64 text, safe in JSON as they are,
     // so the common case is a concatenation rather than a JSON.stringify. Item tables
     // (--session-items) are shared between records and never changed, so each is turned into
-    // JSON once (sessionItemsJson); the text is the same JSON.stringify would write here.
+    // its stored text once (storedSessionItems, a compact JSON array for the relay's tables).
     const qd = request?.bodyDigest;
     const pd = reply?.bodyDigest;
     const qs = request?.sessionItems;
@@ -79,9 +79,9 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
     if (BASE64.test(qd ?? '') && BASE64.test(pd ?? '')) {
       let text = '';
       if (qd !== undefined) text += `,"qd":"${qd}"`;
-      if (qs !== undefined) text += `,"qs":${sessionItemsJson(qs)}`;
+      if (qs !== undefined) text += `,"qs":${storedSessionItems(qs)}`;
       if (pd !== undefined) text += `,"pd":"${pd}"`;
-      if (ps !== undefined) text += `,"ps":${sessionItemsJson(ps)}`;
+      if (ps !== undefined) text += `,"ps":${storedSessionItems(ps)}`;
       return `{${text.slice(1)}}`;
     }
   }
@@ -143,7 +143,7 @@ function decodeRequest(head: string, bodySize: number, x: Extras | undefined): R
   if (x?.qb !== undefined) request.body = x.qb;
   if (x?.qt !== undefined) request.bodyTruncated = x.qt;
   if (x?.qd !== undefined) request.bodyDigest = x.qd;
-  if (x?.qs !== undefined) request.sessionItems = x.qs;
+  if (x?.qs !== undefined) request.sessionItems = sessionItemsFromStored(x.qs);
   return request;
 }
 
@@ -153,7 +153,7 @@ function decodeReply(head: string, bodySize: number, x: Extras | undefined): Rep
   if (x?.pb !== undefined) reply.body = x.pb;
   if (x?.pt !== undefined) reply.bodyTruncated = x.pt;
   if (x?.pd !== undefined) reply.bodyDigest = x.pd;
-  if (x?.ps !== undefined) reply.sessionItems = x.ps;
+  if (x?.ps !== undefined) reply.sessionItems = sessionItemsFromStored(x.ps);
   return reply;
 }
 

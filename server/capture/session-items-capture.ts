@@ -14,7 +14,7 @@ import {
   type SessionBodyLimits,
   type SessionBodyResult,
 } from '../protocol/session-body.ts';
-import type { SessionItemInfo } from '../protocol/session-items.ts';
+import { SESSION_ITEM_TYPES, type SessionItemInfo } from '../protocol/session-items.ts';
 import { decodeWholeSessionBody } from '../protocol/session-items-whole.ts';
 import { BodyCapture } from './record-builder.ts';
 import type { SessionItemEntry, SessionItemsRecord } from './wire-types.ts';
@@ -129,7 +129,9 @@ export class SessionItemsDecoding {
     }
     const entry: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
     if (className !== undefined) entry.className = className;
-    const shared: SharedEntry = { entry, text: JSON.stringify(entry) };
+    // The stored form: [key, type id, size(, class)]; the type name follows from the id.
+    const text = `[${JSON.stringify(key)},${entry.typeId},${entry.size}${className === undefined ? '' : `,${JSON.stringify(className)}`}]`;
+    const shared: SharedEntry = { entry, text };
     if (variants.length >= VARIANTS_PER_KEY) variants.shift();
     variants.push(shared);
     return shared;
@@ -168,34 +170,63 @@ export class SessionItemsDecoding {
 
 interface SharedEntry {
   entry: SessionItemEntry;
-  /** JSON.stringify(entry), made once. */
+  /** The entry's stored text (see storedSessionItems), made once. */
   text: string;
 }
 
 // ---- the stored text of a table ---------------------------------------------------------
-// The store keeps each record's table as JSON text (compact-store.ts: no objects per record).
-// JSON.stringify of a table cost as much as decoding it, on the relay's thread, for every Set;
-// a table made here is written instead from its entries' texts, each made once when the
-// shared entry is, in the very order and form JSON.stringify gives (the tests hold it to that).
+// The store keeps each record's table as JSON text in its byte ring (compact-store.ts: no
+// objects per record). JSON.stringify of a table cost as much as decoding it, on the relay's
+// thread, for every Set, and its ~500 bytes were most of what a record then wrote to the ring.
+// A table made here is stored instead as a JSON array, built from its entries' texts (each made
+// once, with the shared entry): [form, keys, timeout, item count, value bytes, static objects,
+// decoded bytes, ...entries], a third of the size. sessionItemsFromStored gives back the very
+// object (same fields, same order); any other table (a failure, one read from a file) is
+// stored as its JSON object.
 
 const tableTexts = new WeakMap<SessionItemsRecord, string>();
 
-/** `items`: the entries' texts, comma-separated. */
+/** `items`: the entries' stored texts, comma-separated. */
 function tableJson(table: SessionItemsRecord & { ok: true }, items: string): string {
   return (
-    `{"ok":true,"form":"${table.form}","keys":"${table.keys}","timeoutMinutes":${table.timeoutMinutes},"itemCount":${table.itemCount},` +
-    `"items":[${items}],"valueBytes":${table.valueBytes},"staticObjectCount":${table.staticObjectCount},"decodedBytes":${table.decodedBytes}}`
+    `[${table.form === 'compressed' ? 1 : 0},${table.keys === 'hashed' ? 1 : 0},${table.timeoutMinutes},${table.itemCount},` +
+    `${table.valueBytes},${table.staticObjectCount},${table.decodedBytes}${items === '' ? '' : `,${items}`}]`
   );
 }
 
-/** A table's JSON text, as JSON.stringify writes it: made once per shared table, else stringified. */
-export function sessionItemsJson(table: SessionItemsRecord): string {
+/** The JSON text the store keeps for a table (see above); made once per table. */
+export function storedSessionItems(table: SessionItemsRecord): string {
   let text = tableTexts.get(table);
   if (text === undefined) {
     text = JSON.stringify(table);
     tableTexts.set(table, text);
   }
   return text;
+}
+
+type StoredEntry = [string | null, number, number] | [string | null, number, number, string];
+
+/** The table again from what JSON.parse made of its stored text. */
+export function sessionItemsFromStored(stored: unknown): SessionItemsRecord {
+  if (!Array.isArray(stored)) return stored as SessionItemsRecord;
+  const items: SessionItemEntry[] = [];
+  for (let i = 7; i < stored.length; i++) {
+    const [key, typeId, size, className] = stored[i] as StoredEntry;
+    const entry: SessionItemEntry = { key, typeId, type: SESSION_ITEM_TYPES[typeId]!, size };
+    if (className !== undefined) entry.className = className;
+    items.push(entry);
+  }
+  return {
+    ok: true,
+    form: stored[0] === 1 ? 'compressed' : 'plain',
+    keys: stored[1] === 1 ? 'hashed' : 'names',
+    timeoutMinutes: stored[2] as number,
+    itemCount: stored[3] as number,
+    items,
+    valueBytes: stored[4] as number,
+    staticObjectCount: stored[5] as number,
+    decodedBytes: stored[6] as number,
+  };
 }
 
 export function createSessionItemsDecoding(mode: SessionItemsMode): SessionItemsDecoding | null {

@@ -1,16 +1,17 @@
 // The relay skips decoding a session body whose bytes it has just decoded (a Get's reply is what
 // the Set before it wrote), recognised by the SHA-1 it computes for every session body anyway;
-// and the store writes each shared item table's JSON once. The risks: a body that differs by a
+// and the store writes each table's text once, compactly. The risks: a body that differs by a
 // single byte (in a value, in the table, in a corrupt spot) being given a remembered table, a
-// body split differently being digested differently, and a stored record that reads back
-// differently from the one the relay built.
+// body split differently being digested differently, and a record that reads back from the
+// store (which keeps the relay's tables as compact arrays) differently from the one built.
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { bodySinkFor, createSessionItemsDecoding, type SessionItemsDecoding } from '../../server/capture/session-items-capture.ts';
 import { extrasOf } from '../../server/capture/record-codec.ts';
 import { serializeSession } from '../../server/client/session-body-writer.ts';
 import { emulatedSessionBody } from '../../server/client/emulated-session.ts';
-import type { SessionItemsRecord } from '../../server/capture/wire-types.ts';
+import { CompactStore } from '../../server/capture/compact-store.ts';
+import type { ExchangeRecord, SessionItemsRecord } from '../../server/capture/wire-types.ts';
 import { makeRecord } from '../dashboard/fake-source.ts';
 
 interface Applied {
@@ -119,14 +120,22 @@ describe("a session's body equal to its last one is recognised by its bytes, and
   });
 });
 
-describe('the store writes a shared item table as JSON once', () => {
-  it("writes every table the relay makes exactly as JSON.stringify would: awkward names, null keys, classes, capped lists", () => {
+describe('the store keeps item tables compactly and gives them back exactly', () => {
+  /** The record through the compact store and back. */
+  const stored = (record: ExchangeRecord) => {
+    const store = new CompactStore({ maxCount: 10, maxBytes: 1024 * 1024 });
+    store.add(record);
+    return store.get(record.id)!;
+  };
+
+  it('gives back every table the relay makes, field for field and in order: awkward names, null keys, classes, capped lists', () => {
     const random = (() => {
       let x = 7;
       return () => ((x = (x * 16807) % 2147483647) / 2147483647);
     })();
     const bodies = [
       base,
+      serializeSession({ timeoutMinutes: 20, items: [] }),
       serializeSession({
         timeoutMinutes: 0,
         items: [
@@ -146,33 +155,39 @@ describe('the store writes a shared item table as JSON once', () => {
         expect(table.ok, body.toString('hex').slice(0, 40)).toBe(true);
         const record = makeRecord(1);
         record.request!.sessionItems = table;
-        expect(extrasOf(record, true)).toBe(JSON.stringify({ qs: table }));
+        record.reply!.sessionItems = table;
+        const back = stored(record);
+        // JSON text equality: the same fields, values and order as the relay's object.
+        expect(JSON.stringify(back.request!.sessionItems)).toBe(JSON.stringify(table));
+        expect(JSON.stringify(back.reply!.sessionItems)).toBe(JSON.stringify(table));
+        // Compact: well under the table's JSON.
+        expect(extrasOf(record, true).length).toBeLessThan(JSON.stringify({ qs: table, ps: table }).length * 0.6);
       }
     }
   });
 
-  it('writes the same extras text JSON.stringify writes, for a table on the request, the reply or both', () => {
+  it('gives back failures, tables read from files and records with bodies as they were', () => {
     const decoding = createSessionItemsDecoding('names')!;
     const set = throughSink(decoding, base);
     const failedBody = throughSink(decoding, base.subarray(0, 9));
-    for (const [q, p] of [
-      [set, undefined],
-      [undefined, set],
-      [set, set],
-      [failedBody, set],
-      [{ bodyDigest: 'abc+/=' }, failedBody],
-    ] as [Applied | undefined, Applied | undefined][]) {
+    // A table that did not come from the relay (a saved capture), even with an unusual type name.
+    const fromFile: SessionItemsRecord = { ok: true, form: 'plain', keys: 'names', timeoutMinutes: 5, itemCount: 1, items: [{ key: 'k', typeId: 1, type: 'Str', size: 3 }], valueBytes: 3, staticObjectCount: 0, decodedBytes: 30 };
+    for (const [q, p, body] of [
+      [set, undefined, undefined],
+      [undefined, set, undefined],
+      [failedBody, set, undefined],
+      [{ bodyDigest: 'abc+/=', sessionItems: fromFile }, failedBody, undefined],
+      [set, set, 'QUJD'],
+    ] as [Applied | undefined, Applied | undefined, string | undefined][]) {
       const record = makeRecord(7);
       Object.assign(record.request!, q ?? {});
       Object.assign(record.reply!, p ?? {});
-      const expected: Record<string, unknown> = {};
-      if (q?.bodyDigest !== undefined) expected.qd = q.bodyDigest;
-      if (q?.sessionItems !== undefined) expected.qs = q.sessionItems;
-      if (p?.bodyDigest !== undefined) expected.pd = p.bodyDigest;
-      if (p?.sessionItems !== undefined) expected.ps = p.sessionItems;
-      // Twice: the second time the table's text comes from the cache.
-      expect(extrasOf(record, true)).toBe(JSON.stringify(expected));
-      expect(extrasOf(record, true)).toBe(JSON.stringify(expected));
+      if (body !== undefined) record.request!.body = body;
+      const back = stored(record);
+      expect(JSON.stringify(back.request!.sessionItems)).toBe(JSON.stringify(record.request!.sessionItems));
+      expect(JSON.stringify(back.reply!.sessionItems)).toBe(JSON.stringify(record.reply!.sessionItems));
+      expect(back.request!.bodyDigest).toBe(record.request!.bodyDigest);
+      expect(back.reply!.bodyDigest).toBe(record.reply!.bodyDigest);
     }
   });
 });
