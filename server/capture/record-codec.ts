@@ -77,6 +77,12 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
     const ps = reply?.sessionItems;
     if (qd === undefined && pd === undefined && qs === undefined && ps === undefined) return '';
     if (BASE64.test(qd ?? '') && BASE64.test(pd ?? '')) {
+      if (qs === undefined && ps === undefined) {
+        return qd === undefined ? `{"pd":"${pd}"}` : pd === undefined ? `{"qd":"${qd}"}` : `{"qd":"${qd}","pd":"${pd}"}`;
+      }
+      // With --session-items: a Set's request or a Get's reply carries a table (one template each).
+      if (ps === undefined && pd === undefined && qd !== undefined) return `{"qd":"${qd}","qs":${storedSessionItems(qs!)}}`;
+      if (qs === undefined && qd === undefined && pd !== undefined) return `{"pd":"${pd}","ps":${storedSessionItems(ps!)}}`;
       let text = '';
       if (qd !== undefined) text += `,"qd":"${qd}"`;
       if (qs !== undefined) text += `,"qs":${storedSessionItems(qs)}`;

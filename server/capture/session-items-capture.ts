@@ -33,8 +33,6 @@ export function parseSessionItemsMode(value: string | boolean | undefined): Sess
 const MAX_SHARED_KEYS = 4096;
 /** Recent (type, class, size) variants shared per key. */
 const VARIANTS_PER_KEY = 8;
-/** The null key's slot in the shared entries (a real key of one NUL character shares it; entries still match on the key). */
-const NULL_KEY_SLOT = '\u0000';
 
 /** Sessions whose last decoded body is remembered before the memory starts afresh (~200 bytes each, records shared). */
 const MAX_REMEMBERED_SESSIONS = 16_384;
@@ -44,14 +42,14 @@ export const MAX_ITEMS_PER_RECORD = 200;
 
 const LIMITS: SessionBodyLimits = { ...DEFAULT_SESSION_BODY_LIMITS, maxItems: MAX_ITEMS_PER_RECORD };
 
-/** Shared strings: the same few key and class names repeat on every record of a run. */
+/** Shared strings: the same few class names repeat on every record of a run. */
 class StringPool {
   private readonly pool = new Map<string, string>();
   constructor(private readonly max: number) {}
-  get(value: string, make?: (v: string) => string): string {
+  get(value: string): string {
     let out = this.pool.get(value);
     if (out === undefined) {
-      out = make ? make(value) : value;
+      out = value;
       if (this.pool.size >= this.max) this.pool.clear();
       this.pool.set(value, out);
     }
@@ -67,9 +65,10 @@ class StringPool {
  */
 export class SessionItemsDecoding {
   private readonly salt = randomBytes(16);
-  private readonly names = new StringPool(4096);
   private readonly classes = new StringPool(1024);
-  private readonly entries = new Map<string, SharedEntry[]>();
+  /** Per raw key name: the name records show and its shared entries. */
+  private readonly keySlots = new Map<string, KeySlot>();
+  private readonly nullSlot: KeySlot = { key: null, variants: [] };
 
   /**
    * Per session (its request target), the SHA-1 of the body decoded last and its record. The
@@ -99,9 +98,19 @@ export class SessionItemsDecoding {
   }
 
   keyOf(key: string | null): string | null {
-    if (key === null) return null;
-    if (this.mode === 'names') return this.names.get(key);
-    return this.names.get(key, this.hash);
+    return this.slotOf(key).key;
+  }
+
+  /** The key as records show it (pooled, or its hash) and its shared entries: one lookup per item. */
+  private slotOf(raw: string | null): KeySlot {
+    if (raw === null) return this.nullSlot;
+    let slot = this.keySlots.get(raw);
+    if (slot === undefined) {
+      if (this.keySlots.size >= MAX_SHARED_KEYS) this.keySlots.clear();
+      slot = { key: this.mode === 'names' ? raw : this.hash(raw), variants: [] };
+      this.keySlots.set(raw, slot);
+    }
+    return slot;
   }
 
   private readonly hash = (name: string): string => createHash('sha256').update(this.salt).update(name, 'utf8').digest('base64url').slice(0, 8);
@@ -112,20 +121,15 @@ export class SessionItemsDecoding {
    * text are made once, not per body (the store keeps each table as text; see tableJson).
    */
   private entryOf(item: SessionItemInfo): SharedEntry {
-    const key = this.keyOf(item.key);
+    const slot = this.slotOf(item.key);
+    const key = slot.key;
     const className = item.className === undefined ? undefined : this.classes.get(item.className);
     // Per key, the few recent variants (sizes change; types and classes rarely): a short scan of
     // pooled strings by identity, cheaper than building a composite map key per item.
-    const slot = key ?? NULL_KEY_SLOT;
-    let variants = this.entries.get(slot);
-    if (variants === undefined) {
-      if (this.entries.size >= MAX_SHARED_KEYS) this.entries.clear();
-      variants = [];
-      this.entries.set(slot, variants);
-    }
+    const variants = slot.variants;
     for (const v of variants) {
       const e = v.entry;
-      if (e.size === item.size && e.typeId === item.typeId && e.className === className && e.key === key) return v;
+      if (e.size === item.size && e.typeId === item.typeId && e.className === className) return v;
     }
     const entry: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
     if (className !== undefined) entry.className = className;
@@ -166,6 +170,11 @@ export class SessionItemsDecoding {
     tableTexts.set(table, tableJson(table, texts));
     return table;
   }
+}
+
+interface KeySlot {
+  key: string | null;
+  variants: SharedEntry[];
 }
 
 interface SharedEntry {
