@@ -14,7 +14,7 @@ import {
   type SessionBodyLimits,
   type SessionBodyResult,
 } from '../protocol/session-body.ts';
-import { SESSION_ITEM_TYPES, type SessionItemInfo } from '../protocol/session-items.ts';
+import { SESSION_ITEM_TYPES, type SessionItemInfo, type SessionItemsTable } from '../protocol/session-items.ts';
 import { decodeWholeSessionBody } from '../protocol/session-items-whole.ts';
 import { BodyCapture } from './record-builder.ts';
 import type { SessionItemEntry, SessionItemsRecord } from './wire-types.ts';
@@ -155,20 +155,7 @@ export class SessionItemsDecoding {
       items[i] = shared.entry;
       texts += i === 0 ? shared.text : `,${shared.text}`;
     }
-    const form = result.form === 'compressed' ? 'compressed' : 'plain';
-    const table: SessionItemsRecord & { ok: true } = {
-      ok: true,
-      form,
-      keys: this.mode,
-      timeoutMinutes: t.timeoutMinutes,
-      itemCount: t.itemCount,
-      items,
-      valueBytes: t.valueBytes,
-      staticObjectCount: t.staticObjectCount,
-      decodedBytes: t.decodedBytes,
-    };
-    tableTexts.set(table, tableJson(table, texts));
-    return table;
+    return new RelayTable(result.form === 'compressed' ? 'compressed' : 'plain', this.mode, t, items, texts);
   }
 }
 
@@ -193,24 +180,49 @@ interface SharedEntry {
 // object (same fields, same order); any other table (a failure, one read from a file) is
 // stored as its JSON object.
 
-const tableTexts = new WeakMap<SessionItemsRecord, string>();
+/**
+ * A table as the relay makes it: the record's fields, in this order, and its stored text in a
+ * private field, which JSON, the exports and the views never see (a WeakMap from table to text
+ * cost the relay more than the text itself).
+ */
+class RelayTable implements SessionItemsRecordOk {
+  // Declared in the order JSON and the views have always had them.
+  readonly ok = true as const;
+  readonly form: 'plain' | 'compressed';
+  readonly keys: 'names' | 'hashed';
+  readonly timeoutMinutes: number;
+  readonly itemCount: number;
+  readonly items: SessionItemEntry[];
+  readonly valueBytes: number;
+  readonly staticObjectCount: number;
+  readonly decodedBytes: number;
+  readonly #stored: string;
 
-/** `items`: the entries' stored texts, comma-separated. */
-function tableJson(table: SessionItemsRecord & { ok: true }, items: string): string {
-  return (
-    `[${table.form === 'compressed' ? 1 : 0},${table.keys === 'hashed' ? 1 : 0},${table.timeoutMinutes},${table.itemCount},` +
-    `${table.valueBytes},${table.staticObjectCount},${table.decodedBytes}${items === '' ? '' : `,${items}`}]`
-  );
+  /** `itemTexts`: the entries' stored texts, comma-separated. */
+  constructor(form: 'plain' | 'compressed', keys: 'names' | 'hashed', t: SessionItemsTable, items: SessionItemEntry[], itemTexts: string) {
+    this.form = form;
+    this.keys = keys;
+    this.timeoutMinutes = t.timeoutMinutes;
+    this.itemCount = t.itemCount;
+    this.items = items;
+    this.valueBytes = t.valueBytes;
+    this.staticObjectCount = t.staticObjectCount;
+    this.decodedBytes = t.decodedBytes;
+    this.#stored =
+      `[${form === 'compressed' ? 1 : 0},${keys === 'hashed' ? 1 : 0},${t.timeoutMinutes},${t.itemCount},` +
+      `${t.valueBytes},${t.staticObjectCount},${t.decodedBytes}${itemTexts === '' ? '' : `,${itemTexts}`}]`;
+  }
+
+  static storedTextOf(table: SessionItemsRecord): string | undefined {
+    return #stored in table ? table.#stored : undefined;
+  }
 }
 
-/** The JSON text the store keeps for a table (see above); made once per table. */
+type SessionItemsRecordOk = SessionItemsRecord & { ok: true };
+
+/** The JSON text the store keeps for a table (see above). */
 export function storedSessionItems(table: SessionItemsRecord): string {
-  let text = tableTexts.get(table);
-  if (text === undefined) {
-    text = JSON.stringify(table);
-    tableTexts.set(table, text);
-  }
-  return text;
+  return RelayTable.storedTextOf(table) ?? JSON.stringify(table);
 }
 
 type StoredEntry = [string | null, number, number] | [string | null, number, number, string];
