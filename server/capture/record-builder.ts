@@ -184,6 +184,7 @@ export class BodyCapture {
   /** A one-chunk body is hashed in one call at the end (twice as cheap as a Hash object). */
   private onlyChunk: Buffer | null = null;
   private hasher: Hash | null = null;
+  private digested: string | undefined;
 
   constructor(
     private readonly limit: number,
@@ -191,7 +192,8 @@ export class BodyCapture {
   ) {}
 
   add(chunk: Buffer): void {
-    if (this.digest) this.hashChunk(chunk);
+    // (Nothing is hashed once the digest is taken: the body has ended.)
+    if (this.digest && this.digested === undefined) this.hashChunk(chunk);
     this.seen += chunk.length;
     if (this.kept >= this.limit) return;
     const take = Math.min(chunk.length, this.limit - this.kept);
@@ -199,14 +201,24 @@ export class BodyCapture {
     this.kept += take;
   }
 
-  /** Writes body/bodyTruncated (when anything was captured) and bodyDigest onto a record. */
-  applyTo(target: { body?: string; bodyTruncated?: boolean; bodyDigest?: string }): void {
-    if (this.digest && this.seen > 0) {
-      const full = this.hasher ? this.hasher.digest('base64') : hash('sha1', this.onlyChunk!, 'base64');
-      target.bodyDigest = full.slice(0, DIGEST_CHARS);
+  /**
+   * The whole SHA-1 of the body so far, in Base64, computed once: call when the body has ended
+   * (--session-items uses it to skip decoding a body it has just decoded). undefined when this
+   * capture does not digest, or saw no bytes.
+   */
+  fullDigest(): string | undefined {
+    if (this.digested === undefined && this.digest && this.seen > 0) {
+      this.digested = this.hasher ? this.hasher.digest('base64') : hash('sha1', this.onlyChunk!, 'base64');
       this.onlyChunk = null;
       this.hasher = null;
     }
+    return this.digested;
+  }
+
+  /** Writes body/bodyTruncated (when anything was captured) and bodyDigest onto a record. */
+  applyTo(target: { body?: string; bodyTruncated?: boolean; bodyDigest?: string }): void {
+    const full = this.fullDigest();
+    if (full !== undefined) target.bodyDigest = full.slice(0, DIGEST_CHARS);
     if (this.limit <= 0 || this.seen === 0) return;
     target.body = Buffer.concat(this.parts, this.kept).toString('base64');
     target.bodyTruncated = this.seen > this.kept;

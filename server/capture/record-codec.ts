@@ -9,6 +9,7 @@
 // kept in the extras too, so the store gives back exactly what it was given.
 import { decodeTarget } from '../protocol/index.ts';
 import { buildReplyRecord, buildRequestRecord, lockAgeSecondsOf, replyHeaderValuesOf, requestLockCookieOf } from './record-builder.ts';
+import { sessionItemsFromStored, storedSessionItems } from './session-items-capture.ts';
 import { toSummary } from './summary.ts';
 import { requestHeadFromText, responseHeadFromText } from './stored-head.ts';
 import type { ExchangeRecord, ExchangeSummary, ReplyRecord, RequestKind, RequestRecord, SessionItemsRecord, VersionState } from './wire-types.ts';
@@ -26,7 +27,7 @@ interface Extras {
   /** request.bodyDigest, reply.bodyDigest (for the redundant-writes diagnosis and exports) */
   qd?: string;
   pd?: string;
-  /** request.sessionItems, reply.sessionItems (--session-items) */
+  /** request.sessionItems, reply.sessionItems (--session-items; the relay's own tables as a compact array, see storedSessionItems) */
   qs?: SessionItemsRecord;
   ps?: SessionItemsRecord;
   /** Fields of a saved record that differ from what its head says. */
@@ -63,16 +64,31 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
   if (
     exact &&
     record.error === undefined &&
-    (request === null || (request.body === undefined && request.sessionItems === undefined)) &&
-    (reply === null || (reply.body === undefined && reply.injectedLine === undefined && reply.sessionItems === undefined))
+    (request === null || request.body === undefined) &&
+    (reply === null || (reply.body === undefined && reply.injectedLine === undefined))
   ) {
     // Body digests are on most Sets and Gets; they are base64 text, safe in JSON as they are,
-    // so the common case is a concatenation rather than a JSON.stringify.
+    // so the common case is a concatenation rather than a JSON.stringify. Item tables
+    // (--session-items) are shared between records and never changed, so each is turned into
+    // its stored text once (storedSessionItems, a compact JSON array for the relay's tables).
     const qd = request?.bodyDigest;
     const pd = reply?.bodyDigest;
-    if (qd === undefined && pd === undefined) return '';
+    const qs = request?.sessionItems;
+    const ps = reply?.sessionItems;
+    if (qd === undefined && pd === undefined && qs === undefined && ps === undefined) return '';
     if (BASE64.test(qd ?? '') && BASE64.test(pd ?? '')) {
-      return qd === undefined ? `{"pd":"${pd}"}` : pd === undefined ? `{"qd":"${qd}"}` : `{"qd":"${qd}","pd":"${pd}"}`;
+      if (qs === undefined && ps === undefined) {
+        return qd === undefined ? `{"pd":"${pd}"}` : pd === undefined ? `{"qd":"${qd}"}` : `{"qd":"${qd}","pd":"${pd}"}`;
+      }
+      // With --session-items: a Set's request or a Get's reply carries a table (one template each).
+      if (ps === undefined && pd === undefined && qd !== undefined) return `{"qd":"${qd}","qs":${storedSessionItems(qs!)}}`;
+      if (qs === undefined && qd === undefined && pd !== undefined) return `{"pd":"${pd}","ps":${storedSessionItems(ps!)}}`;
+      let text = '';
+      if (qd !== undefined) text += `,"qd":"${qd}"`;
+      if (qs !== undefined) text += `,"qs":${storedSessionItems(qs)}`;
+      if (pd !== undefined) text += `,"pd":"${pd}"`;
+      if (ps !== undefined) text += `,"ps":${storedSessionItems(ps)}`;
+      return `{${text.slice(1)}}`;
     }
   }
   const x: Extras = {};
@@ -133,7 +149,7 @@ function decodeRequest(head: string, bodySize: number, x: Extras | undefined): R
   if (x?.qb !== undefined) request.body = x.qb;
   if (x?.qt !== undefined) request.bodyTruncated = x.qt;
   if (x?.qd !== undefined) request.bodyDigest = x.qd;
-  if (x?.qs !== undefined) request.sessionItems = x.qs;
+  if (x?.qs !== undefined) request.sessionItems = sessionItemsFromStored(x.qs);
   return request;
 }
 
@@ -143,7 +159,7 @@ function decodeReply(head: string, bodySize: number, x: Extras | undefined): Rep
   if (x?.pb !== undefined) reply.body = x.pb;
   if (x?.pt !== undefined) reply.bodyTruncated = x.pt;
   if (x?.pd !== undefined) reply.bodyDigest = x.pd;
-  if (x?.ps !== undefined) reply.sessionItems = x.ps;
+  if (x?.ps !== undefined) reply.sessionItems = sessionItemsFromStored(x.ps);
   return reply;
 }
 

@@ -14,7 +14,7 @@ import {
   type SessionBodyLimits,
   type SessionBodyResult,
 } from '../protocol/session-body.ts';
-import type { SessionItemInfo } from '../protocol/session-items.ts';
+import { SESSION_ITEM_TYPES, type SessionItemInfo, type SessionItemsTable } from '../protocol/session-items.ts';
 import { decodeWholeSessionBody } from '../protocol/session-items-whole.ts';
 import { BodyCapture } from './record-builder.ts';
 import type { SessionItemEntry, SessionItemsRecord } from './wire-types.ts';
@@ -31,26 +31,25 @@ export function parseSessionItemsMode(value: string | boolean | undefined): Sess
 
 /** Keys whose entries are shared between records before the table starts afresh. */
 const MAX_SHARED_KEYS = 4096;
-/** Serialized sizes whose latest table is kept for sharing before starting afresh. */
-const MAX_SHARED_TABLES = 4096;
 /** Recent (type, class, size) variants shared per key. */
 const VARIANTS_PER_KEY = 8;
-/** The null key's slot in the shared entries (a real key of one NUL character shares it; entries still match on the key). */
-const NULL_KEY_SLOT = '\u0000';
+
+/** Sessions whose last decoded body is remembered before the memory starts afresh (~200 bytes each, records shared). */
+const MAX_REMEMBERED_SESSIONS = 16_384;
 
 /** Items listed per record: the count and the totals still cover all of them. */
 export const MAX_ITEMS_PER_RECORD = 200;
 
 const LIMITS: SessionBodyLimits = { ...DEFAULT_SESSION_BODY_LIMITS, maxItems: MAX_ITEMS_PER_RECORD };
 
-/** Shared strings: the same few key and class names repeat on every record of a run. */
+/** Shared strings: the same few class names repeat on every record of a run. */
 class StringPool {
   private readonly pool = new Map<string, string>();
   constructor(private readonly max: number) {}
-  get(value: string, make?: (v: string) => string): string {
+  get(value: string): string {
     let out = this.pool.get(value);
     if (out === undefined) {
-      out = make ? make(value) : value;
+      out = value;
       if (this.pool.size >= this.max) this.pool.clear();
       this.pool.set(value, out);
     }
@@ -66,49 +65,80 @@ class StringPool {
  */
 export class SessionItemsDecoding {
   private readonly salt = randomBytes(16);
-  private readonly names = new StringPool(4096);
   private readonly classes = new StringPool(1024);
-  private readonly entries = new Map<string, SessionItemEntry[]>();
-  /** The latest table of each serialized size: a number key, and one comparison, per body. */
-  private readonly tables = new Map<number, SessionItemsRecord & { ok: true }>();
-  private readonly scratch: SessionItemEntry[] = [];
+  /** Per raw key name: the name records show and its shared entries. */
+  private readonly keySlots = new Map<string, KeySlot>();
+  private readonly nullSlot: KeySlot = { key: null, variants: [] };
+
+  /**
+   * Per session (its request target), the SHA-1 of the body decoded last and its record. The
+   * digest is computed for every session body anyway (the redundant-writes diagnosis), and a
+   * Get's reply is, byte for byte, what the Set before it wrote: half the session bodies on the
+   * wire need no decoding at all.
+   */
+  private readonly lastBody = new Map<string, { digest: string; record: SessionItemsRecord }>();
 
   constructor(readonly mode: Exclude<SessionItemsMode, 'off'>) {}
 
+  /** The record of the session's last decoded body, if its bytes had this digest. */
+  recall(session: string, digest: string): SessionItemsRecord | undefined {
+    const last = this.lastBody.get(session);
+    return last !== undefined && last.digest === digest ? last.record : undefined;
+  }
+
+  remember(session: string, digest: string, record: SessionItemsRecord): void {
+    const last = this.lastBody.get(session);
+    if (last !== undefined) {
+      last.digest = digest;
+      last.record = record;
+      return;
+    }
+    if (this.lastBody.size >= MAX_REMEMBERED_SESSIONS) this.lastBody.clear();
+    this.lastBody.set(session, { digest, record });
+  }
+
   keyOf(key: string | null): string | null {
-    if (key === null) return null;
-    if (this.mode === 'names') return this.names.get(key);
-    return this.names.get(key, this.hash);
+    return this.slotOf(key).key;
+  }
+
+  /** The key as records show it (pooled, or its hash) and its shared entries: one lookup per item. */
+  private slotOf(raw: string | null): KeySlot {
+    if (raw === null) return this.nullSlot;
+    let slot = this.keySlots.get(raw);
+    if (slot === undefined) {
+      if (this.keySlots.size >= MAX_SHARED_KEYS) this.keySlots.clear();
+      slot = { key: this.mode === 'names' ? raw : this.hash(raw), variants: [] };
+      this.keySlots.set(raw, slot);
+    }
+    return slot;
   }
 
   private readonly hash = (name: string): string => createHash('sha256').update(this.salt).update(name, 'utf8').digest('base64url').slice(0, 8);
 
   /**
-   * One shared entry per (key, type, class, size), never changed: stored records hold 100,000s of
-   * tables, and the same items recur in every session (an Int32 "UserId" is always 5 bytes),
-   * so sharing keeps the store's memory and the collector's work near what it was without.
+   * One shared entry per (key, type, class, size), never changed, with its JSON text: the same
+   * items recur in every session (an Int32 "UserId" is always 5 bytes), so an entry and its
+   * text are made once, not per body (the store keeps each table as text; see tableJson).
    */
-  private entryOf(item: SessionItemInfo): SessionItemEntry {
-    const key = this.keyOf(item.key);
+  private entryOf(item: SessionItemInfo): SharedEntry {
+    const slot = this.slotOf(item.key);
+    const key = slot.key;
     const className = item.className === undefined ? undefined : this.classes.get(item.className);
     // Per key, the few recent variants (sizes change; types and classes rarely): a short scan of
     // pooled strings by identity, cheaper than building a composite map key per item.
-    const slot = key ?? NULL_KEY_SLOT;
-    let variants = this.entries.get(slot);
-    if (variants === undefined) {
-      if (this.entries.size >= MAX_SHARED_KEYS) this.entries.clear();
-      variants = [];
-      this.entries.set(slot, variants);
-    }
+    const variants = slot.variants;
     for (const v of variants) {
-      if (v.size === item.size && v.typeId === item.typeId && v.className === className && v.key === key) return v;
+      const e = v.entry;
+      if (e.size === item.size && e.typeId === item.typeId && e.className === className) return v;
     }
-    const fresh: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
-    if (className !== undefined) fresh.className = className;
-    const entry = fresh;
+    const entry: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
+    if (className !== undefined) entry.className = className;
+    // The stored form: [key, type id, size(, class)]; the type name follows from the id.
+    const text = `[${JSON.stringify(key)},${entry.typeId},${entry.size}${className === undefined ? '' : `,${JSON.stringify(className)}`}]`;
+    const shared: SharedEntry = { entry, text };
     if (variants.length >= VARIANTS_PER_KEY) variants.shift();
-    variants.push(entry);
-    return entry;
+    variants.push(shared);
+    return shared;
   }
 
   toRecord(result: SessionBodyResult): SessionItemsRecord {
@@ -116,47 +146,108 @@ export class SessionItemsDecoding {
     const t = result.table;
     // A loop, not .map(callback): this runs per body on the relay's thread, and the TypeScript
     // loader makes every closure creation cost a property definition.
-    const items = this.scratch;
-    items.length = t.items.length;
-    for (let i = 0; i < t.items.length; i++) items[i] = this.entryOf(t.items[i]!);
-    const form = result.form === 'compressed' ? 'compressed' : 'plain';
-    // The same session read twice (its Set, then the next page's Get) has the same table: share
-    // it, so a stored record adds no objects of its own for it (the collector's work on the
-    // store is much of what --session-items costs the relay). Shared tables are never changed.
-    const shape = this.tables.get(t.decodedBytes);
-    if (
-      shape !== undefined &&
-      shape.form === form &&
-      shape.timeoutMinutes === t.timeoutMinutes &&
-      shape.itemCount === t.itemCount &&
-      shape.valueBytes === t.valueBytes &&
-      shape.staticObjectCount === t.staticObjectCount &&
-      sameEntries(shape.items, items)
-    ) {
-      return shape;
+    // (The same session read again, its Set then the next page's Get, shares the whole record:
+    // see recall.) Tables and entries are never changed once made.
+    const items: SessionItemEntry[] = new Array(t.items.length);
+    let texts = '';
+    for (let i = 0; i < t.items.length; i++) {
+      const shared = this.entryOf(t.items[i]!);
+      items[i] = shared.entry;
+      texts += i === 0 ? shared.text : `,${shared.text}`;
     }
-    const table: SessionItemsRecord & { ok: true } = {
-      ok: true,
-      form,
-      keys: this.mode,
-      timeoutMinutes: t.timeoutMinutes,
-      itemCount: t.itemCount,
-      items: items.slice(),
-      valueBytes: t.valueBytes,
-      staticObjectCount: t.staticObjectCount,
-      decodedBytes: t.decodedBytes,
-    };
-    if (this.tables.size >= MAX_SHARED_TABLES) this.tables.clear();
-    this.tables.set(t.decodedBytes, table);
-    return table;
+    return new RelayTable(result.form === 'compressed' ? 'compressed' : 'plain', this.mode, t, items, texts);
   }
 }
 
-/** Same entries in the same order (entries are shared, so identity is equality). */
-function sameEntries(a: readonly SessionItemEntry[], b: readonly SessionItemEntry[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+interface KeySlot {
+  key: string | null;
+  variants: SharedEntry[];
+}
+
+interface SharedEntry {
+  entry: SessionItemEntry;
+  /** The entry's stored text (see storedSessionItems), made once. */
+  text: string;
+}
+
+// ---- the stored text of a table ---------------------------------------------------------
+// The store keeps each record's table as JSON text in its byte ring (compact-store.ts: no
+// objects per record). JSON.stringify of a table cost as much as decoding it, on the relay's
+// thread, for every Set, and its ~500 bytes were most of what a record then wrote to the ring.
+// A table made here is stored instead as a JSON array, built from its entries' texts (each made
+// once, with the shared entry): [form, keys, timeout, item count, value bytes, static objects,
+// decoded bytes, ...entries], a third of the size. sessionItemsFromStored gives back the very
+// object (same fields, same order); any other table (a failure, one read from a file) is
+// stored as its JSON object.
+
+/**
+ * A table as the relay makes it: the record's fields, in this order, and its stored text in a
+ * private field, which JSON, the exports and the views never see (a WeakMap from table to text
+ * cost the relay more than the text itself).
+ */
+class RelayTable implements SessionItemsRecordOk {
+  // Declared in the order JSON and the views have always had them.
+  readonly ok = true as const;
+  readonly form: 'plain' | 'compressed';
+  readonly keys: 'names' | 'hashed';
+  readonly timeoutMinutes: number;
+  readonly itemCount: number;
+  readonly items: SessionItemEntry[];
+  readonly valueBytes: number;
+  readonly staticObjectCount: number;
+  readonly decodedBytes: number;
+  readonly #stored: string;
+
+  /** `itemTexts`: the entries' stored texts, comma-separated. */
+  constructor(form: 'plain' | 'compressed', keys: 'names' | 'hashed', t: SessionItemsTable, items: SessionItemEntry[], itemTexts: string) {
+    this.form = form;
+    this.keys = keys;
+    this.timeoutMinutes = t.timeoutMinutes;
+    this.itemCount = t.itemCount;
+    this.items = items;
+    this.valueBytes = t.valueBytes;
+    this.staticObjectCount = t.staticObjectCount;
+    this.decodedBytes = t.decodedBytes;
+    this.#stored =
+      `[${form === 'compressed' ? 1 : 0},${keys === 'hashed' ? 1 : 0},${t.timeoutMinutes},${t.itemCount},` +
+      `${t.valueBytes},${t.staticObjectCount},${t.decodedBytes}${itemTexts === '' ? '' : `,${itemTexts}`}]`;
+  }
+
+  static storedTextOf(table: SessionItemsRecord): string | undefined {
+    return #stored in table ? table.#stored : undefined;
+  }
+}
+
+type SessionItemsRecordOk = SessionItemsRecord & { ok: true };
+
+/** The JSON text the store keeps for a table (see above). */
+export function storedSessionItems(table: SessionItemsRecord): string {
+  return RelayTable.storedTextOf(table) ?? JSON.stringify(table);
+}
+
+type StoredEntry = [string | null, number, number] | [string | null, number, number, string];
+
+/** The table again from what JSON.parse made of its stored text. */
+export function sessionItemsFromStored(stored: unknown): SessionItemsRecord {
+  if (!Array.isArray(stored)) return stored as SessionItemsRecord;
+  const items: SessionItemEntry[] = [];
+  for (let i = 7; i < stored.length; i++) {
+    const [key, typeId, size, className] = stored[i] as StoredEntry;
+    const entry: SessionItemEntry = { key, typeId, type: SESSION_ITEM_TYPES[typeId]!, size };
+    if (className !== undefined) entry.className = className;
+    items.push(entry);
+  }
+  return {
+    ok: true,
+    form: stored[0] === 1 ? 'compressed' : 'plain',
+    keys: stored[1] === 1 ? 'hashed' : 'names',
+    timeoutMinutes: stored[2] as number,
+    itemCount: stored[3] as number,
+    items,
+    valueBytes: stored[4] as number,
+    staticObjectCount: stored[5] as number,
+    decodedBytes: stored[6] as number,
+  };
 }
 
 export function createSessionItemsDecoding(mode: SessionItemsMode): SessionItemsDecoding | null {
@@ -211,6 +302,8 @@ export class SessionItemsSink implements BodySink {
     private readonly decoding: SessionItemsDecoding,
     private readonly bodyLength: number,
     private readonly capture: BodyCapture | null,
+    /** The session the body belongs to (its request target), for skipping a body seen last time. */
+    private readonly session?: string,
   ) {
     const whole = bodyLength <= WHOLE_BODY_MAX;
     this.chunks = whole ? [] : null;
@@ -258,11 +351,20 @@ export class SessionItemsSink implements BodySink {
   private bodyEnded(): void {
     this.done = true;
     if (this.chunks !== null) {
-      const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      const chunks = this.chunks;
       this.chunks = null;
+      // The same bytes decode to the same table: a body seen before is not decoded again.
+      const digest = this.session === undefined ? undefined : this.capture?.fullDigest();
+      const known = digest === undefined ? undefined : this.decoding.recall(this.session!, digest);
+      if (known !== undefined) {
+        this.result = known;
+        return;
+      }
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       const whole = decodeWholeSessionBody(body, LIMITS);
       if (whole !== undefined) {
         this.result = this.safeRecord(whole);
+        if (digest !== undefined) this.decoding.remember(this.session!, digest, this.result);
         return;
       }
       // A compressed body too large to inflate here, or one zlib refused: stream it after all.
@@ -314,12 +416,14 @@ export function bodySinkFor(
   decoding: SessionItemsDecoding | null | undefined,
   bodyLength: number,
   isSession: boolean,
+  /** The request's target (application and session id): a body equal to that session's last one is not decoded again. */
+  session?: string,
 ): BodySink | null {
   if (bodyLength <= 0) return null;
   // A session body (a Set's, a Get's 200 reply) is also digested, never kept, for the
   // redundant-writes diagnosis.
   const capture = captureBodiesBytes > 0 || isSession ? new BodyCapture(captureBodiesBytes, isSession) : null;
-  if (decoding && isSession) return new SessionItemsSink(decoding, bodyLength, capture);
+  if (decoding && isSession) return new SessionItemsSink(decoding, bodyLength, capture, session);
   return capture;
 }
 

@@ -250,7 +250,7 @@ export class RelayConnection {
     this.requestHeadFlushed = 0;
     this.headStartedAt = null;
     const exchange = newPendingExchange(buildRequestRecord(head));
-    exchange.requestBody = bodySinkFor(this.options.captureBodiesBytes, this.options.sessionItems, head.contentLength, exchange.request!.kind === 'Set');
+    exchange.requestBody = bodySinkFor(this.options.captureBodiesBytes, this.options.sessionItems, head.contentLength, exchange.request!.kind === 'Set', exchange.request!.target);
     // A request with a body is due (for the reply timeout) once its body is through.
     if (head.contentLength > 0) exchange.dueAt = null;
     this.pending.push(exchange);
@@ -309,7 +309,7 @@ export class RelayConnection {
     this.replyHeadFlushed = 0;
     exchange.reply = buildReplyRecord(head, line, values);
     const sessionReply = head.status === 200 && (exchange.request?.kind === 'Get' || exchange.request?.kind === 'GetExclusive');
-    exchange.replyBody = bodySinkFor(this.options.captureBodiesBytes, this.options.sessionItems, head.bodyLength, sessionReply);
+    exchange.replyBody = bodySinkFor(this.options.captureBodiesBytes, this.options.sessionItems, head.bodyLength, sessionReply, exchange.request?.target);
   }
 
   private onReplyBody(chunk: Buffer): void {
