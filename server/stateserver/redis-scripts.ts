@@ -4,8 +4,10 @@
 //
 // Layout, under a key prefix P (default "statescope:"):
 //   P i:<key>   hash: b body, t timeout (min), c lock counter, l locked 0/1, d lock date (Unix ms),
-//               u uninitialized 0/1, x logical deadline (Unix ms, 0 = never)
-//   P expiries  sorted set: <key> scored by its deadline (items with a timeout only)
+//               u uninitialized 0/1, x logical deadline (Unix ms, 0 = never), z the item's score
+//               in P expiries (0 = not in it)
+//   P expiries  sorted set: <key> scored by a time at or before its deadline (items with a
+//               timeout only); see "Lazy scores" below
 //   P sizes     hash: <key> -> body bytes, what the item counts against --max-stored-bytes
 //   P bytes     integer: the sum of P sizes
 // The item hash carries a real Redis TTL (PEXPIRE, the sliding timeout), so Redis frees an
@@ -15,6 +17,15 @@
 // P sizes and P bytes outlive an item Redis expired by TTL until the next access or purge
 // settles them.
 //
+// Lazy scores: every read slides the deadline, but rewriting the sorted set on every request
+// would cost each one a ZADD. A score only has to be no later than the deadline, so the purge
+// never misses an expired item: a touch moves the score only when the deadline moves earlier
+// than it (a clock stepped back), and the purge, meeting an item whose score has passed but
+// whose deadline has not, moves the score to the deadline instead of dropping the item.
+//
+// Cost: each redis.call costs about a microsecond of Redis CPU whatever it does, so every
+// operation reads the item with one HMGET and writes it with one HSET.
+//
 // KEYS: 1 item hash (P i:<key>), 2 expiries, 3 sizes, 4 bytes.  ARGV: 1 key, 2 now (ms or ''),
 // then the operation's own arguments (from ARGV 3).
 // Replies: {0} missing, {1} done, {2, body, timeout, firstRead 0/1, cookie or -1} found,
@@ -23,8 +34,6 @@
 const PRELUDE = `
 local item, expiries, sizes, total = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local member = ARGV[1]
--- Other items' keys (for the purge) share the prefix of this one's.
-local itemPrefix = string.sub(item, 1, #item - #member)
 local now = tonumber(ARGV[2])
 if now == nil then
   local t = redis.call('TIME')
@@ -40,8 +49,14 @@ local function forget(name, key)
     redis.call('DECRBY', total, n)
   end
 end
-local function live()
-  local f = redis.call('HMGET', item, 'x', 't', 'c', 'l', 'd', 'u')
+-- The live item (its body too when withBody), or nil; an expired one is forgotten on the way.
+local function live(withBody)
+  local f
+  if withBody then
+    f = redis.call('HMGET', item, 'x', 't', 'c', 'l', 'd', 'u', 'z', 'b')
+  else
+    f = redis.call('HMGET', item, 'x', 't', 'c', 'l', 'd', 'u', 'z')
+  end
   if not f[2] then
     if redis.call('HEXISTS', sizes, member) == 1 then forget(member, item) end
     return nil
@@ -51,75 +66,121 @@ local function live()
     forget(member, item)
     return nil
   end
-  return { t = tonumber(f[2]), c = tonumber(f[3]), l = f[4] == '1', d = tonumber(f[5]), u = f[6] == '1' }
+  return { t = tonumber(f[2]), c = tonumber(f[3]), l = f[4] == '1', d = tonumber(f[5]), u = f[6] == '1',
+    z = tonumber(f[7]) or 0, b = f[8] }
 end
-local function touch(t)
-  if t == 0 then
-    redis.call('HSET', item, 'x', '0')
-    redis.call('PERSIST', item)
-    redis.call('ZREM', expiries, member)
-  else
-    local x = num(now + t * 60000)
-    redis.call('HSET', item, 'x', x)
-    redis.call('PEXPIRE', item, num(t * 60000))
-    redis.call('ZADD', expiries, x, member)
+-- Slides the expiry of a live item, writing the field/value pairs in extra (or none) with the
+-- deadline in the same HSET.
+local function touch(it, extra)
+  extra = extra or {}
+  if it.t == 0 then
+    -- No sliding expiry: x stays 0 and the item has no TTL and no score (set when it was put).
+    if #extra > 0 then redis.call('HSET', item, unpack(extra)) end
+    return
   end
+  local x = now + it.t * 60000
+  local xs = num(x)
+  if it.z == 0 or x < it.z then
+    redis.call('ZADD', expiries, xs, member)
+    redis.call('HSET', item, 'x', xs, 'z', xs, unpack(extra))
+  else
+    redis.call('HSET', item, 'x', xs, unpack(extra))
+  end
+  redis.call('PEXPIRE', item, num(it.t * 60000))
 end
 local function locked(it) return { 3, it.d, now, it.c } end
+-- Looks at up to limit items whose score has passed: drops the expired ones, re-scores the
+-- others. Returns how many it looked at and how many it dropped.
 local function purge(limit)
+  -- Other items' keys share the prefix of this one's.
+  local itemPrefix = string.sub(item, 1, #item - #member)
   local names = redis.call('ZRANGEBYSCORE', expiries, '-inf', num(now), 'LIMIT', 0, limit)
-  for _, name in ipairs(names) do forget(name, itemPrefix .. name) end
-  return #names
+  local dropped = 0
+  for _, name in ipairs(names) do
+    local key = itemPrefix .. name
+    local x = tonumber(redis.call('HGET', key, 'x'))
+    if x and x > now then
+      local xs = num(x)
+      redis.call('ZADD', expiries, xs, name)
+      redis.call('HSET', key, 'z', xs)
+    elseif x == 0 then
+      -- Never expires (its timeout became 0): it has no business in the set.
+      redis.call('ZREM', expiries, name)
+      redis.call('HSET', key, 'z', '0')
+    else
+      forget(name, key)
+      dropped = dropped + 1
+    end
+  end
+  return #names, dropped
 end
 `;
 
-/** Expired items dropped per script run, so one purge never blocks Redis for long. */
+/** Items looked at per purge step, so one purge never blocks Redis for long. */
 export const PURGE_BATCH = 1000;
+/** Purge steps a Set that does not fit may take before it is refused. */
+const ROOM_PURGE_STEPS = 10;
 
 /** ARGV 3: '1' for GetExclusive. */
 const GET = `
-local it = live()
+local it = live(true)
 if not it then return { 0 } end
-touch(it.t)
-if it.l then return locked(it) end
+if it.l then
+  touch(it)
+  return locked(it)
+end
+local extra = {}
 local first = 0
 if it.u then
   first = 1
-  redis.call('HSET', item, 'u', '0')
+  extra = { 'u', '0' }
 end
 local cookie = -1
 if ARGV[3] == '1' then
   if it.c >= 2147483647 then cookie = 1 else cookie = it.c + 1 end
-  redis.call('HSET', item, 'c', num(cookie), 'l', '1', 'd', num(now))
+  extra[#extra + 1] = 'c'
+  extra[#extra + 1] = num(cookie)
+  extra[#extra + 1] = 'l'
+  extra[#extra + 1] = '1'
+  extra[#extra + 1] = 'd'
+  extra[#extra + 1] = num(now)
 end
-return { 2, redis.call('HGET', item, 'b'), it.t, first, cookie }
+touch(it, extra)
+return { 2, it.b, it.t, first, cookie }
 `;
 
 /** ARGV 3: the request's cookie. */
 const RELEASE = `
-local it = live()
+local it = live(false)
 if not it then return { 0 } end
-touch(it.t)
-if not it.l then return { 1 } end
-if tonumber(ARGV[3]) ~= it.c then return locked(it) end
-redis.call('HSET', item, 'l', '0')
+if not it.l then
+  touch(it)
+  return { 1 }
+end
+if tonumber(ARGV[3]) ~= it.c then
+  touch(it)
+  return locked(it)
+end
+touch(it, { 'l', '0' })
 return { 1 }
 `;
 
 /** ARGV 3: the request's cookie, '' for none. */
 const REMOVE = `
-local it = live()
+local it = live(false)
 if not it then return { 0 } end
-touch(it.t)
-if it.l and tonumber(ARGV[3]) ~= it.c then return locked(it) end
+if it.l and tonumber(ARGV[3]) ~= it.c then
+  touch(it)
+  return locked(it)
+end
 forget(member, item)
 return { 1 }
 `;
 
 const RESET_TIMEOUT = `
-local it = live()
+local it = live(false)
 if not it then return { 0 } end
-touch(it.t)
+touch(it)
 return { 1 }
 `;
 
@@ -130,45 +191,67 @@ local size = #body
 local function stored() return tonumber(redis.call('GET', total)) or 0 end
 local function room(freed)
   if max < 0 or stored() - freed + size <= max then return true end
-  purge(${PURGE_BATCH})
-  return stored() - freed + size <= max
+  for _ = 1, ${ROOM_PURGE_STEPS} do
+    local looked = purge(${PURGE_BATCH})
+    if stored() - freed + size <= max then return true end
+    if looked < ${PURGE_BATCH} then return false end
+  end
+  return false
 end
-local function put(counter, uninit)
-  local old = tonumber(redis.call('HGET', sizes, member)) or 0
-  -- Every field is written (x by touch), so no DEL first: a replaced entry keeps nothing old.
-  redis.call('HSET', item, 'b', body, 't', num(t), 'c', num(counter), 'l', '0', 'd', '0', 'u', uninit)
-  redis.call('HSET', sizes, member, size)
-  redis.call('INCRBY', total, size - old)
-  touch(t)
+-- Counts the item's new size; old is what P sizes held for it (nil: nothing).
+local function count(old)
+  if old ~= size then
+    redis.call('HSET', sizes, member, size)
+    redis.call('INCRBY', total, size - (old or 0))
+  end
 end
+-- A new cache entry: every field written, so a replaced entry keeps nothing old. old as for count.
+local function put(counter, uninit, old)
+  if t == 0 then
+    redis.call('HSET', item, 'b', body, 't', '0', 'c', num(counter), 'l', '0', 'd', '0', 'u', uninit, 'x', '0', 'z', '0')
+    redis.call('PERSIST', item)
+    redis.call('ZREM', expiries, member)
+  else
+    local xs = num(now + t * 60000)
+    redis.call('HSET', item, 'b', body, 't', num(t), 'c', num(counter), 'l', '0', 'd', '0', 'u', uninit, 'x', xs, 'z', xs)
+    redis.call('PEXPIRE', item, num(t * 60000))
+    redis.call('ZADD', expiries, xs, member)
+  end
+  count(old)
+end
+-- live() returning nil has forgotten any P sizes entry the key had, so a new item has no old size.
 if ARGV[6] == '1' then
-  if live() then return { 1 } end
+  if live(false) then return { 1 } end
   if not room(0) then return { 4, stored() } end
   put(1, '1')
   return { 1 }
 end
-local it = live()
+local it = live(false)
 if not it then
   if not room(0) then return { 4, stored() } end
   put(1, '0')
   return { 1 }
 end
-touch(it.t)
-if it.l and cookie ~= it.c then return locked(it) end
-local old = tonumber(redis.call('HGET', sizes, member)) or 0
-if not room(old) then return { 4, stored() } end
+if it.l and cookie ~= it.c then
+  touch(it)
+  return locked(it)
+end
+local old = tonumber(redis.call('HGET', sizes, member))
+if not room(old or 0) then
+  touch(it)
+  return { 4, stored() }
+end
 if it.t == t then
-  redis.call('HSET', item, 'b', body, 'l', '0', 'u', '0')
-  redis.call('HSET', sizes, member, size)
-  redis.call('INCRBY', total, size - old)
+  touch(it, { 'b', body, 'l', '0', 'u', '0' })
+  count(old)
   return { 1 }
 end
-put(cookie or it.c, '0')
+put(cookie or it.c, '0', old)
 return { 1 }
 `;
 
-/** KEYS as above (the item key unused); returns how many expired items were dropped. */
-const PURGE = `return purge(${PURGE_BATCH})`;
+/** KEYS as above (the item key unused): {looked at, dropped}, at most PURGE_BATCH looked at. */
+const PURGE = `return { purge(${PURGE_BATCH}) }`;
 
 /** Read-only totals: items counted and their bytes. */
 const STATS = `return { redis.call('HLEN', KEYS[3]), tonumber(redis.call('GET', KEYS[4])) or 0 }`;

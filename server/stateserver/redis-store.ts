@@ -63,6 +63,7 @@ export class RedisStore implements StateStore {
   private notServingSince = performance.now();
   private everConnected = false;
   private readonly emitter = new EventEmitter();
+  private readonly evalsha: EvalSha;
 
   constructor(options: RedisStoreOptions) {
     this.label = describeStore({ kind: 'redis', url: options.url });
@@ -87,6 +88,7 @@ export class RedisStore implements StateStore {
       connectionName: 'statescope',
     };
     this.redis = new Redis(options.url, redisOptions);
+    this.evalsha = (this.redis as unknown as { evalshaBuffer: EvalSha }).evalshaBuffer.bind(this.redis);
     // One timer for all commands rather than ioredis's commandTimeout, which arms one per command.
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.watchdog = setInterval(() => this.checkForHang(), Math.min(500, this.commandTimeoutMs / 4));
@@ -132,12 +134,13 @@ export class RedisStore implements StateStore {
     });
   }
 
-  // Plain .then() rather than async/await: one promise less per request on the hot path.
+  // Each operation is one run() whose single .then() both settles the command and builds the
+  // outcome: no async functions and no second promise per request on the hot path.
   get(key: string, exclusive: boolean): Promise<ReadOutcome> {
-    return this.run('ssGet', key, exclusive ? '1' : '0').then((r) => this.readOutcome(r));
+    return this.run('ssGet', key, this.readOutcome, exclusive ? '1' : '0');
   }
 
-  private readOutcome(r: Reply): ReadOutcome {
+  private readonly readOutcome = (r: Reply): ReadOutcome => {
     if (r[0] === 2) {
       const cookie = r[4] as number;
       const found: FoundOutcome = {
@@ -149,19 +152,19 @@ export class RedisStore implements StateStore {
       };
       return found;
     }
-    return this.lockOrMissing(r);
-  }
+    return lockOrMissing(r);
+  };
 
   release(key: string, lockCookie: number): Promise<LockOutcome> {
-    return this.run('ssRelease', key, String(lockCookie)).then((r) => this.lockOutcome(r));
+    return this.run('ssRelease', key, lockOutcome, String(lockCookie));
   }
 
   remove(key: string, lockCookie: number | undefined): Promise<LockOutcome> {
-    return this.run('ssRemove', key, lockCookie === undefined ? '' : String(lockCookie)).then((r) => this.lockOutcome(r));
+    return this.run('ssRemove', key, lockOutcome, lockCookie === undefined ? '' : String(lockCookie));
   }
 
   resetTimeout(key: string): Promise<typeof MISSING | typeof DONE> {
-    return this.run('ssResetTimeout', key).then((r) => (r[0] === 1 ? DONE : MISSING));
+    return this.run('ssResetTimeout', key, doneOrMissing);
   }
 
   set(key: string, request: SetRequest): Promise<WriteOutcome> {
@@ -175,15 +178,15 @@ export class RedisStore implements StateStore {
   async purgeExpired(): Promise<number> {
     let purged = 0;
     for (;;) {
-      const r = await this.run('ssPurge', '');
-      const n = r as unknown as number;
-      purged += n;
-      if (n < PURGE_BATCH) return purged;
+      // Each step looks at up to PURGE_BATCH items whose score has passed (see redis-scripts.ts).
+      const [looked, dropped] = (await this.run('ssPurge', '', asReply)) as [number, number];
+      purged += dropped;
+      if (looked < PURGE_BATCH) return purged;
     }
   }
 
   async stats(): Promise<StoreStats> {
-    const r = await this.run('ssStats', '');
+    const r = await this.run('ssStats', '', asReply);
     return { items: r[0] as number, storedBytes: r[1] as number };
   }
 
@@ -201,12 +204,7 @@ export class RedisStore implements StateStore {
   private put(key: string, request: SetRequest, uninitialized: boolean): Promise<WriteOutcome> {
     const max = Number.isFinite(request.maxStoredBytes) ? String(request.maxStoredBytes) : '-1';
     const cookie = request.lockCookie === undefined ? '' : String(request.lockCookie);
-    return this.run('ssSet', key, String(request.timeoutMinutes), cookie, max, uninitialized ? '1' : '0', request.body).then(
-      (r): WriteOutcome => {
-        if (r[0] === 4) return { kind: 'full', storedBytes: r[1] as number };
-        if (r[0] === 3) return this.locked(r);
-        return DONE;
-      },
+    return this.run('ssSet', key, writeOutcome, String(request.timeoutMinutes), cookie, max, uninitialized ? '1' : '0', request.body).catch(
       (error: unknown) => {
         // Redis at maxmemory with noeviction refuses writes: that is a full store, answered like
         // our own ceiling (500, which ASP.NET ignores for a Set), not a dead one.
@@ -219,34 +217,20 @@ export class RedisStore implements StateStore {
     );
   }
 
-  private lockOutcome(r: Reply): LockOutcome {
-    return r[0] === 1 ? DONE : this.lockOrMissing(r);
-  }
-
-  private lockOrMissing(r: Reply): LockedOutcome | typeof MISSING {
-    return r[0] === 3 ? this.locked(r) : MISSING;
-  }
-
-  private locked(r: Reply): LockedOutcome {
-    return { kind: 'locked', lockedAt: r[1] as number, now: r[2] as number, lockCookie: r[3] as number };
-  }
-
   /**
    * Runs one script for `key` by its SHA (EVALSHA: only the arguments cross the wire); a Redis
    * that does not know it yet (first use, or restarted) is given the script and asked again.
    * Any failure of Redis or of the link becomes StoreUnavailable.
    */
-  private run(script: ScriptName, key: string, ...args: Array<string | Buffer>): Promise<Reply> {
-    const now = this.now === undefined ? '' : String(Math.trunc(this.now()));
+  private run<T>(script: ScriptName, key: string, outcome: (r: Reply) => T, ...args: Array<string | Buffer>): Promise<T> {
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
+    const now = this.now === undefined ? '' : String(Math.trunc(this.now()));
     this.batchThisTurn();
-    const evalsha = (this.redis as unknown as { evalshaBuffer: EvalSha }).evalshaBuffer;
-    const keys = [`${this.prefix}i:${key}`, this.keys.expiries, this.keys.sizes, this.keys.bytes];
     this.sentAt.push(performance.now());
-    return evalsha.call(this.redis, SHAS[script], 4, ...keys, key, now, ...args).then(
+    return this.evalsha(SHAS[script], 4, this.prefix + 'i:' + key, this.keys.expiries, this.keys.sizes, this.keys.bytes, key, now, ...args).then(
       (reply) => {
         this.settled();
-        return reply as Reply;
+        return outcome(reply as Reply);
       },
       (error: unknown) => {
         this.settled();
@@ -306,6 +290,18 @@ export class RedisStore implements StateStore {
     await Promise.all(Object.values(SCRIPTS).map((lua) => this.redis.script('LOAD', lua)));
   }
 }
+
+// Replies (see redis-scripts.ts) to outcomes.
+const asReply = (r: Reply): Reply => r;
+const doneOrMissing = (r: Reply): typeof DONE | typeof MISSING => (r[0] === 1 ? DONE : MISSING);
+const lockOutcome = (r: Reply): LockOutcome => (r[0] === 1 ? DONE : lockOrMissing(r));
+const lockOrMissing = (r: Reply): LockedOutcome | typeof MISSING => (r[0] === 3 ? locked(r) : MISSING);
+const locked = (r: Reply): LockedOutcome => ({ kind: 'locked', lockedAt: r[1] as number, now: r[2] as number, lockCookie: r[3] as number });
+const writeOutcome = (r: Reply): WriteOutcome => {
+  if (r[0] === 4) return { kind: 'full', storedBytes: r[1] as number };
+  if (r[0] === 3) return locked(r);
+  return DONE;
+};
 
 const SHAS = Object.fromEntries(
   Object.entries(SCRIPTS).map(([name, lua]) => [name, createHash('sha1').update(lua).digest('hex')]),
