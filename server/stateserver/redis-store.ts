@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RateLimitedLog } from './rate-limited-log.ts';
-import { SCRIPTS, PURGE_BATCH, type ScriptName } from './redis-scripts.ts';
+import { Batch, TurnBatches, type OperationReply as Reply } from './redis-batches.ts';
+import { SCRIPTS, PURGE_BATCH, type OperationCode, type ScriptName } from './redis-scripts.ts';
 import {
   StoreUnavailable,
   type FoundOutcome,
@@ -37,9 +38,8 @@ const LOG_INTERVAL_MS = 10_000;
 /** Reconnect backoff: 50 ms, 100 ms, ... at most every second. */
 const MAX_RECONNECT_DELAY_MS = 1000;
 
-type Reply = Array<number | Buffer>;
 /** ioredis generates a Buffer-reply variant of every command; its typings omit evalshaBuffer. */
-type EvalSha = (sha: string, keys: number, ...args: Array<string | Buffer>) => Promise<unknown>;
+type EvalSha = (sha: string, keys: number, ...args: Array<string | Buffer | Array<string | Buffer>>) => Promise<unknown>;
 
 const DONE = { kind: 'done' } as const;
 const MISSING = { kind: 'missing' } as const;
@@ -49,11 +49,16 @@ export class RedisStore implements StateStore {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly keys: { expiries: string; sizes: string; bytes: string };
+  private readonly sharedKeys: readonly string[];
+  /** Every item's key is this followed by the session key. */
+  private readonly itemPrefix: string;
   private readonly now: (() => number) | undefined;
   private readonly outageLog: RateLimitedLog;
   private readonly write: (line: string) => void;
   private connected = false;
-  private corked = false;
+  /** The operations of this event-loop turn, sent together when it ends (see redis-batches.ts). */
+  private readonly turn: TurnBatches;
+  private flushScheduled = false;
   /** Send times of the commands awaiting a reply, oldest first (replies come back in order). */
   private readonly sentAt: number[] = [];
   private sentAtStart = 0;
@@ -69,6 +74,9 @@ export class RedisStore implements StateStore {
     this.label = describeStore({ kind: 'redis', url: options.url });
     this.prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     this.keys = { expiries: `${this.prefix}expiries`, sizes: `${this.prefix}sizes`, bytes: `${this.prefix}bytes` };
+    this.sharedKeys = [this.keys.expiries, this.keys.sizes, this.keys.bytes];
+    this.itemPrefix = `${this.prefix}i:`;
+    this.turn = new TurnBatches(this.sharedKeys);
     this.now = options.now;
     this.write = options.log ?? (() => {});
     this.outageLog = new RateLimitedLog(this.write, Date.now, LOG_INTERVAL_MS);
@@ -82,8 +90,8 @@ export class RedisStore implements StateStore {
       autoResendUnfulfilledCommands: false,
       connectTimeout: 2000,
       retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
-      // Batching is done by corking the socket (see batchThisTurn): cheaper per command than
-      // ioredis's auto-pipelining, which builds a Pipeline per event-loop turn.
+      // Batching is done by sending each turn's operations as one script run (see flush), which
+      // spares both sides the per-command costs that auto-pipelining would still pay.
       enableAutoPipelining: false,
       connectionName: 'statescope',
     };
@@ -134,10 +142,8 @@ export class RedisStore implements StateStore {
     });
   }
 
-  // Each operation is one run() whose single .then() both settles the command and builds the
-  // outcome: no async functions and no second promise per request on the hot path.
   get(key: string, exclusive: boolean): Promise<ReadOutcome> {
-    return this.run('ssGet', key, this.readOutcome, exclusive ? '1' : '0');
+    return this.enqueue(exclusive ? 'g - 1' : 'g - 0', key, this.readOutcome);
   }
 
   private readonly readOutcome = (r: Reply): ReadOutcome => {
@@ -156,15 +162,15 @@ export class RedisStore implements StateStore {
   };
 
   release(key: string, lockCookie: number): Promise<LockOutcome> {
-    return this.run('ssRelease', key, lockOutcome, String(lockCookie));
+    return this.enqueue(`r - ${lockCookie}`, key, lockOutcome);
   }
 
   remove(key: string, lockCookie: number | undefined): Promise<LockOutcome> {
-    return this.run('ssRemove', key, lockOutcome, lockCookie === undefined ? '' : String(lockCookie));
+    return this.enqueue(lockCookie === undefined ? 'd - -' : `d - ${lockCookie}`, key, lockOutcome);
   }
 
   resetTimeout(key: string): Promise<typeof MISSING | typeof DONE> {
-    return this.run('ssResetTimeout', key, doneOrMissing);
+    return this.enqueue('h -', key, doneOrMissing);
   }
 
   set(key: string, request: SetRequest): Promise<WriteOutcome> {
@@ -179,14 +185,15 @@ export class RedisStore implements StateStore {
     let purged = 0;
     for (;;) {
       // Each step looks at up to PURGE_BATCH items whose score has passed (see redis-scripts.ts).
-      const [looked, dropped] = (await this.run('ssPurge', '', asReply)) as [number, number];
+      const now = this.now === undefined ? '-' : String(Math.trunc(this.now()));
+      const [looked, dropped] = (await this.runAlone('ssPurge', this.sharedKeys, [this.itemPrefix, now])) as [number, number];
       purged += dropped;
       if (looked < PURGE_BATCH) return purged;
     }
   }
 
   async stats(): Promise<StoreStats> {
-    const r = await this.run('ssStats', '', asReply);
+    const r = await this.runAlone('ssStats', this.sharedKeys, []);
     return { items: r[0] as number, storedBytes: r[1] as number };
   }
 
@@ -202,44 +209,106 @@ export class RedisStore implements StateStore {
   }
 
   private put(key: string, request: SetRequest, uninitialized: boolean): Promise<WriteOutcome> {
-    const max = Number.isFinite(request.maxStoredBytes) ? String(request.maxStoredBytes) : '-1';
-    const cookie = request.lockCookie === undefined ? '' : String(request.lockCookie);
-    return this.run('ssSet', key, writeOutcome, String(request.timeoutMinutes), cookie, max, uninitialized ? '1' : '0', request.body).catch(
-      (error: unknown) => {
-        // Redis at maxmemory with noeviction refuses writes: that is a full store, answered like
-        // our own ceiling (500, which ASP.NET ignores for a Set), not a dead one.
-        const cause = error instanceof StoreUnavailable ? error.cause : error;
-        if (cause instanceof Error && cause.message.startsWith('OOM')) {
-          return { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${cause.message}` };
+    const max = Number.isFinite(request.maxStoredBytes) ? request.maxStoredBytes : -1;
+    const cookie = request.lockCookie ?? '-';
+    return this.enqueue(`s - ${request.timeoutMinutes} ${cookie} ${max} ${uninitialized ? 1 : 0}`, key, writeOutcome, request.body);
+  }
+
+  /**
+   * Adds one operation to this turn's batches; they leave when the turn ends, after the event
+   * loop has read every client request that was ready, so the requests of many client
+   * connections cost one script run and one write instead of one each. `operation` is its
+   * header entry with '-' for now (see redis-scripts.ts), filled in here with a caller's clock.
+   */
+  private enqueue<T>(operation: string, key: string, outcome: (r: Reply) => T, body?: Buffer): Promise<T> {
+    if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
+    const batch = this.turn.batchFor(operation[0] as OperationCode, key);
+    batch.keys.push(this.itemPrefix + key);
+    const entry = this.now === undefined ? operation : `${operation[0]} ${Math.trunc(this.now())}${operation.slice(3)}`;
+    batch.header = batch.header === '' ? entry : `${batch.header};${entry}`;
+    if (body !== undefined) batch.bodies.push(body);
+    const done = new Promise<T>((resolve, reject) => {
+      batch.operations.push({ outcome, resolve: resolve as (value: unknown) => void, reject });
+    });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+    return done;
+  }
+
+  /** Sends this turn's batches, in order, in one write. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.turn.empty) return;
+    const batches = this.turn.take();
+    const stream = this.redis.stream;
+    stream.cork();
+    for (const batch of batches) this.send(batch);
+    stream.uncork();
+  };
+
+  private send(batch: Batch): void {
+    const sha = batch.writes ? SHAS.ssWriteBatch : SHAS.ssBatch;
+    this.sentAt.push(performance.now());
+    // ioredis flattens the two arrays into the command's arguments.
+    this.evalsha(sha, batch.keys.length, batch.keys, this.itemPrefix, batch.header, batch.bodies).then(
+      (replies) => {
+        this.settled();
+        const operations = batch.operations;
+        for (let i = 0; i < operations.length; i++) {
+          const operation = operations[i]!;
+          let outcome: unknown;
+          try {
+            outcome = operation.outcome((replies as Reply[])[i]!);
+          } catch (error) {
+            operation.reject(new StoreUnavailable(`Redis store ${this.label}: unexpected reply (${(error as Error).message})`, { cause: error }));
+            continue;
+          }
+          operation.resolve(outcome);
         }
-        throw error;
+      },
+      (error: unknown) => {
+        this.settled();
+        const failure = this.failure(error);
+        // Redis at maxmemory with noeviction refuses the Sets' script before running any of it:
+        // that is a full store, answered like our own ceiling (500, which ASP.NET ignores for a
+        // Set), not a dead one.
+        const full =
+          batch.writes && error instanceof Error && error.message.startsWith('OOM')
+            ? { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${error.message}` }
+            : null;
+        for (const operation of batch.operations) {
+          if (full !== null) operation.resolve(full);
+          else operation.reject(failure);
+        }
       },
     );
   }
 
-  /**
-   * Runs one script for `key` by its SHA (EVALSHA: only the arguments cross the wire); a Redis
-   * that does not know it yet (first use, or restarted) is given the script and asked again.
-   * Any failure of Redis or of the link becomes StoreUnavailable.
-   */
-  private run<T>(script: ScriptName, key: string, outcome: (r: Reply) => T, ...args: Array<string | Buffer>): Promise<T> {
+  /** Runs one script by itself, after this turn's batches (purge and stats). */
+  private runAlone(script: ScriptName, keys: readonly string[], args: string[]): Promise<Reply> {
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
-    const now = this.now === undefined ? '' : String(Math.trunc(this.now()));
-    this.batchThisTurn();
+    this.flush();
     this.sentAt.push(performance.now());
-    return this.evalsha(SHAS[script], 4, this.prefix + 'i:' + key, this.keys.expiries, this.keys.sizes, this.keys.bytes, key, now, ...args).then(
+    return this.evalsha(SHAS[script], keys.length, keys as string[], args).then(
       (reply) => {
         this.settled();
-        return outcome(reply as Reply);
+        return reply as Reply;
       },
       (error: unknown) => {
         this.settled();
-        // Someone flushed the script cache under us: fail this request (its client sees a
-        // closed connection) rather than resend it out of order, and load the scripts again.
-        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) void this.loadScripts().catch(() => {});
-        throw new StoreUnavailable(`Redis store ${this.label}: ${(error as Error).message}`, { cause: error });
+        throw this.failure(error);
       },
     );
+  }
+
+  /** Any failure of Redis or of the link becomes StoreUnavailable. */
+  private failure(error: unknown): StoreUnavailable {
+    // Someone flushed the script cache under us: fail these requests (their clients see a
+    // closed connection) rather than resend them out of order, and load the scripts again.
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) void this.loadScripts().catch(() => {});
+    return new StoreUnavailable(`Redis store ${this.label}: ${(error as Error).message}`, { cause: error });
   }
 
   private settled(): void {
@@ -270,29 +339,12 @@ export class RedisStore implements StateStore {
     this.redis.disconnect(true);
   }
 
-  /**
-   * Holds this turn's commands back until the event loop has read every client request that
-   * was ready, then sends them in one write (writev): the requests of many client connections
-   * cost Redis and us one syscall instead of one each. Order on the connection is unchanged.
-   */
-  private batchThisTurn(): void {
-    if (this.corked) return;
-    const stream = this.redis.stream;
-    stream.cork();
-    this.corked = true;
-    setImmediate(() => {
-      this.corked = false;
-      stream.uncork();
-    });
-  }
-
   private async loadScripts(): Promise<void> {
     await Promise.all(Object.values(SCRIPTS).map((lua) => this.redis.script('LOAD', lua)));
   }
 }
 
 // Replies (see redis-scripts.ts) to outcomes.
-const asReply = (r: Reply): Reply => r;
 const doneOrMissing = (r: Reply): typeof DONE | typeof MISSING => (r[0] === 1 ? DONE : MISSING);
 const lockOutcome = (r: Reply): LockOutcome => (r[0] === 1 ? DONE : lockOrMissing(r));
 const lockOrMissing = (r: Reply): LockedOutcome | typeof MISSING => (r[0] === 3 ? locked(r) : MISSING);
