@@ -7,12 +7,12 @@
 // key therefore run in arrival order, and so does everything a client pipelines on one key.
 import type { OperationCode } from './redis-scripts.ts';
 
-/** One operation's part of a batch reply, as the scripts return it. */
+/** A batch's reply as the scripts return it: each operation's reply kind, then its fields. */
 export type OperationReply = Array<number | Buffer>;
 
 export interface PendingOperation {
-  /** Turns the operation's reply into its outcome; throwing fails the operation. */
-  outcome(reply: OperationReply): unknown;
+  /** Turns the operation's reply, at offset `at` of the batch's, into its outcome. */
+  outcome(reply: OperationReply, at: number): unknown;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }

@@ -42,9 +42,9 @@
 //   d  Remove        cookie or -
 //   h  ResetTimeout  (nothing)
 //   s  Set           timeout (min), cookie or -, max stored bytes (-1 none), uninitialized 1 / 0
-// Reply: one reply per operation, in order: {0} missing, {1} done,
-// {2, body, timeout, firstRead 0/1, cookie or -1} found, {3, lockDate, now, cookie} locked,
-// {4, storedBytes} full.
+// Reply: the operations' replies, in order, in one flat array (cheaper to decode than nested
+// ones): 0 missing; 1 done; 2, body, timeout, firstRead 0/1, cookie or -1: found;
+// 3, lockDate, now, cookie: locked; 4, storedBytes: full.
 
 /** Items looked at per purge step, so one purge never blocks Redis for long. */
 export const PURGE_BATCH = 1000;
@@ -271,6 +271,11 @@ const BATCH = `
 local itemPrefix = ARGV[1]
 local skip = #itemPrefix + 1
 local replies = {}
+local n = 0
+local function reply(r)
+  for i = 1, #r do replies[n + i] = r[i] end
+  n = n + #r
+end
 local k = 4
 local body = 3
 for op in string.gmatch(ARGV[2], '[^;]+') do
@@ -280,15 +285,15 @@ for op in string.gmatch(ARGV[2], '[^;]+') do
   local member = string.sub(item, skip)
   now = clock(given)
   if code == 'g' then
-    replies[k - 3] = get(item, member, a1 == '1')
+    reply(get(item, member, a1 == '1'))
   elseif code == 'r' then
-    replies[k - 3] = release(item, member, tonumber(a1))
+    reply(release(item, member, tonumber(a1)))
   elseif code == 'd' then
-    replies[k - 3] = remove(item, member, tonumber(a1))
+    reply(remove(item, member, tonumber(a1)))
   elseif code == 'h' then
-    replies[k - 3] = resetTimeout(item, member)
+    reply(resetTimeout(item, member))
   elseif code == 's' then
-    replies[k - 3] = set(item, member, itemPrefix, tonumber(a1), tonumber(a2), tonumber(a3), a4 == '1', ARGV[body])
+    reply(set(item, member, itemPrefix, tonumber(a1), tonumber(a2), tonumber(a3), a4 == '1', ARGV[body]))
     body = body + 1
   else
     return redis.error_reply('statescope: unknown operation ' .. code)

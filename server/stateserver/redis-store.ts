@@ -146,19 +146,19 @@ export class RedisStore implements StateStore {
     return this.enqueue(exclusive ? 'g - 1' : 'g - 0', key, this.readOutcome);
   }
 
-  private readonly readOutcome = (r: Reply): ReadOutcome => {
-    if (r[0] === 2) {
-      const cookie = r[4] as number;
+  private readonly readOutcome = (r: Reply, at: number): ReadOutcome => {
+    if (r[at] === 2) {
+      const cookie = r[at + 4] as number;
       const found: FoundOutcome = {
         kind: 'found',
-        body: r[1] as Buffer,
-        timeoutMinutes: r[2] as number,
-        firstReadOfUninitialized: r[3] === 1,
+        body: r[at + 1] as Buffer,
+        timeoutMinutes: r[at + 2] as number,
+        firstReadOfUninitialized: r[at + 3] === 1,
         lockCookie: cookie < 0 ? null : cookie,
       };
       return found;
     }
-    return lockOrMissing(r);
+    return lockOrMissing(r, at);
   };
 
   release(key: string, lockCookie: number): Promise<LockOutcome> {
@@ -220,7 +220,7 @@ export class RedisStore implements StateStore {
    * connections cost one script run and one write instead of one each. `operation` is its
    * header entry with '-' for now (see redis-scripts.ts), filled in here with a caller's clock.
    */
-  private enqueue<T>(operation: string, key: string, outcome: (r: Reply) => T, body?: Buffer): Promise<T> {
+  private enqueue<T>(operation: string, key: string, outcome: (r: Reply, at: number) => T, body?: Buffer): Promise<T> {
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
     const batch = this.turn.batchFor(operation[0] as OperationCode, key);
     batch.keys.push(this.itemPrefix + key);
@@ -255,17 +255,17 @@ export class RedisStore implements StateStore {
     this.evalsha(sha, batch.keys.length, batch.keys, this.itemPrefix, batch.header, batch.bodies).then(
       (replies) => {
         this.settled();
-        const operations = batch.operations;
-        for (let i = 0; i < operations.length; i++) {
-          const operation = operations[i]!;
-          let outcome: unknown;
-          try {
-            outcome = operation.outcome((replies as Reply[])[i]!);
-          } catch (error) {
-            operation.reject(new StoreUnavailable(`Redis store ${this.label}: unexpected reply (${(error as Error).message})`, { cause: error }));
+        // One flat array: each operation's reply kind, then that kind's fields.
+        const flat = replies as Reply;
+        let at = 0;
+        for (const operation of batch.operations) {
+          const length = REPLY_LENGTHS[flat[at] as number];
+          if (length === undefined) {
+            operation.reject(new StoreUnavailable(`Redis store ${this.label}: unexpected reply ${String(flat[at])}`));
             continue;
           }
-          operation.resolve(outcome);
+          operation.resolve(operation.outcome(flat, at));
+          at += length;
         }
       },
       (error: unknown) => {
@@ -344,14 +344,21 @@ export class RedisStore implements StateStore {
   }
 }
 
-// Replies (see redis-scripts.ts) to outcomes.
-const doneOrMissing = (r: Reply): typeof DONE | typeof MISSING => (r[0] === 1 ? DONE : MISSING);
-const lockOutcome = (r: Reply): LockOutcome => (r[0] === 1 ? DONE : lockOrMissing(r));
-const lockOrMissing = (r: Reply): LockedOutcome | typeof MISSING => (r[0] === 3 ? locked(r) : MISSING);
-const locked = (r: Reply): LockedOutcome => ({ kind: 'locked', lockedAt: r[1] as number, now: r[2] as number, lockCookie: r[3] as number });
-const writeOutcome = (r: Reply): WriteOutcome => {
-  if (r[0] === 4) return { kind: 'full', storedBytes: r[1] as number };
-  if (r[0] === 3) return locked(r);
+// Replies (see redis-scripts.ts), at offset `at` of a batch's flat reply, to outcomes.
+/** Elements of each reply kind, the kind included: missing, done, found, locked, full. */
+const REPLY_LENGTHS: readonly number[] = [1, 1, 5, 4, 2];
+const doneOrMissing = (r: Reply, at: number): typeof DONE | typeof MISSING => (r[at] === 1 ? DONE : MISSING);
+const lockOutcome = (r: Reply, at: number): LockOutcome => (r[at] === 1 ? DONE : lockOrMissing(r, at));
+const lockOrMissing = (r: Reply, at: number): LockedOutcome | typeof MISSING => (r[at] === 3 ? locked(r, at) : MISSING);
+const locked = (r: Reply, at: number): LockedOutcome => ({
+  kind: 'locked',
+  lockedAt: r[at + 1] as number,
+  now: r[at + 2] as number,
+  lockCookie: r[at + 3] as number,
+});
+const writeOutcome = (r: Reply, at: number): WriteOutcome => {
+  if (r[at] === 4) return { kind: 'full', storedBytes: r[at + 1] as number };
+  if (r[at] === 3) return locked(r, at);
   return DONE;
 };
 
