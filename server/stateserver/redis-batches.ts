@@ -7,6 +7,9 @@
 // key therefore run in arrival order, and so does everything a client pipelines on one key.
 import type { OperationCode } from './redis-scripts.ts';
 
+/** Operations per batch at most, so one script run never holds Redis up for long. */
+export const MAX_BATCH_OPERATIONS = 256;
+
 /** A batch's reply as the scripts return it: each operation's reply kind, then its fields. */
 export type OperationReply = Array<number | Buffer>;
 
@@ -35,6 +38,8 @@ export class Batch {
   }
 }
 
+const full = (batch: Batch | null): boolean => batch !== null && batch.operations.length >= MAX_BATCH_OPERATIONS;
+
 interface Pair {
   others: Batch | null;
   sets: Batch | null;
@@ -55,11 +60,13 @@ export class TurnBatches {
   batchFor(code: OperationCode, key: string): Batch {
     let pair = this.pairs[this.pairs.length - 1];
     if (code === 's') {
-      if (pair === undefined) pair = this.newPair();
+      if (pair === undefined || full(pair.sets)) pair = this.newPair();
       pair.setKeys.add(key);
       return (pair.sets ??= new Batch(true, this.sharedKeys));
     }
-    if (pair === undefined || (pair.sets !== null && (code === 'd' || pair.setKeys.has(key)))) pair = this.newPair();
+    if (pair === undefined || full(pair.others) || (pair.sets !== null && (code === 'd' || pair.setKeys.has(key)))) {
+      pair = this.newPair();
+    }
     return (pair.others ??= new Batch(false, this.sharedKeys));
   }
 

@@ -5,7 +5,7 @@
 // Layout, under a key prefix P (default "statescope:"):
 //   P i:<key>   hash: b body, t timeout (min), c lock counter, l locked 0/1, d lock date (Unix ms),
 //               u uninitialized 0/1, x logical deadline (Unix ms, 0 = never), z the item's score
-//               in P expiries (0 = not in it)
+//               in P expiries (0 = not in it), s body bytes (as in P sizes, read with the rest)
 //   P expiries  sorted set: <key> scored by a time at or before its deadline (items with a
 //               timeout only); see "Lazy scores" below
 //   P sizes     hash: <key> -> body bytes, what the item counts against --max-stored-bytes
@@ -81,9 +81,9 @@ end
 local function live(item, member, withBody)
   local f
   if withBody then
-    f = redis.call('HMGET', item, 'x', 't', 'c', 'l', 'd', 'u', 'z', 'b')
+    f = redis.call('HMGET', item, 'x', 't', 'c', 'l', 'd', 'u', 'z', 's', 'b')
   else
-    f = redis.call('HMGET', item, 'x', 't', 'c', 'l', 'd', 'u', 'z')
+    f = redis.call('HMGET', item, 'x', 't', 'c', 'l', 'd', 'u', 'z', 's')
   end
   if not f[2] then
     if redis.call('HEXISTS', sizes, member) == 1 then forget(member, item) end
@@ -95,7 +95,7 @@ local function live(item, member, withBody)
     return nil
   end
   return { t = tonumber(f[2]), c = tonumber(f[3]), l = f[4] == '1', d = tonumber(f[5]), u = f[6] == '1',
-    z = tonumber(f[7]) or 0, b = f[8] }
+    z = tonumber(f[7]) or 0, s = tonumber(f[8]), b = f[9] }
 end
 -- Slides the expiry of a live item, writing the field/value pairs in extra (or none) with the
 -- deadline in the same HSET.
@@ -224,12 +224,12 @@ local function set(item, member, itemPrefix, t, cookie, max, uninitialized, body
   -- A new cache entry: every field written, so a replaced entry keeps nothing old.
   local function put(counter, uninit, old)
     if t == 0 then
-      redis.call('HSET', item, 'b', body, 't', '0', 'c', num(counter), 'l', '0', 'd', '0', 'u', uninit, 'x', '0', 'z', '0')
+      redis.call('HSET', item, 'b', body, 's', size, 't', '0', 'c', num(counter), 'l', '0', 'd', '0', 'u', uninit, 'x', '0', 'z', '0')
       redis.call('PERSIST', item)
       redis.call('ZREM', expiries, member)
     else
       local xs = num(now + t * 60000)
-      redis.call('HSET', item, 'b', body, 't', num(t), 'c', num(counter), 'l', '0', 'd', '0', 'u', uninit, 'x', xs, 'z', xs)
+      redis.call('HSET', item, 'b', body, 's', size, 't', num(t), 'c', num(counter), 'l', '0', 'd', '0', 'u', uninit, 'x', xs, 'z', xs)
       redis.call('PEXPIRE', item, num(t * 60000))
       redis.call('ZADD', expiries, xs, member)
     end
@@ -252,13 +252,13 @@ local function set(item, member, itemPrefix, t, cookie, max, uninitialized, body
     touch(item, member, it)
     return locked(it)
   end
-  local old = tonumber(redis.call('HGET', sizes, member))
+  local old = it.s or tonumber(redis.call('HGET', sizes, member))
   if not room(old or 0) then
     touch(item, member, it)
     return { 4, stored() }
   end
   if it.t == t then
-    touch(item, member, it, { 'b', body, 'l', '0', 'u', '0' })
+    touch(item, member, it, { 'b', body, 's', size, 'l', '0', 'u', '0' })
     count(old)
     return { 1 }
   end

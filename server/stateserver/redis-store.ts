@@ -59,6 +59,8 @@ export class RedisStore implements StateStore {
   /** The operations of this event-loop turn, sent together when it ends (see redis-batches.ts). */
   private readonly turn: TurnBatches;
   private flushScheduled = false;
+  /** A flush found the previous one still awaiting replies; it goes when they are in. */
+  private heldBack = false;
   /** Send times of the commands awaiting a reply, oldest first (replies come back in order). */
   private readonly sentAt: number[] = [];
   private sentAtStart = 0;
@@ -241,6 +243,13 @@ export class RedisStore implements StateStore {
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.turn.empty) return;
+    // While a flush awaits its replies, what the next turns read waits and joins one larger
+    // flush when they arrive: fewer, fuller writes for Redis and for us. A Redis that stops
+    // answering is caught by the watchdog, which fails what is in flight and so this too.
+    if (this.sentAtStart < this.sentAt.length) {
+      this.heldBack = true;
+      return;
+    }
     const batches = this.turn.take();
     const stream = this.redis.stream;
     stream.cork();
@@ -286,7 +295,10 @@ export class RedisStore implements StateStore {
     );
   }
 
-  /** Runs one script by itself, after this turn's batches (purge and stats). */
+  /**
+   * Runs one script by itself (purge, stats), after the operations this turn read; not after
+   * ones held back for an earlier flush, which no client has had an answer to yet.
+   */
   private runAlone(script: ScriptName, keys: readonly string[], args: string[]): Promise<Reply> {
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
     this.flush();
@@ -313,7 +325,13 @@ export class RedisStore implements StateStore {
 
   private settled(): void {
     this.sentAtStart++;
-    if (this.sentAtStart === this.sentAt.length) this.sentAt.length = this.sentAtStart = 0;
+    if (this.sentAtStart === this.sentAt.length) {
+      this.sentAt.length = this.sentAtStart = 0;
+      if (this.heldBack) {
+        this.heldBack = false;
+        this.flush();
+      }
+    }
   }
 
   /**
