@@ -9,6 +9,8 @@ import type { OperationCode } from './redis-scripts.ts';
 
 /** Operations per batch at most, so one script run never holds Redis up for long. */
 export const MAX_BATCH_OPERATIONS = 256;
+/** Set bodies past which a batch takes no more operations: large sessions go in small batches. */
+export const MAX_BATCH_BODY_BYTES = 1024 * 1024;
 
 /** A batch's reply as the scripts return it: each operation's reply kind, then its fields. */
 export type OperationReply = Array<number | Buffer>;
@@ -25,8 +27,9 @@ export class Batch {
   readonly keys: string[];
   /** The operations' codes and small arguments, ';' between operations (see redis-scripts.ts). */
   header = '';
-  /** The Sets' bodies, in order. */
+  /** The Sets' bodies, in order, and their total size. */
   readonly bodies: Buffer[] = [];
+  bodyBytes = 0;
   readonly operations: PendingOperation[] = [];
 
   constructor(
@@ -38,7 +41,8 @@ export class Batch {
   }
 }
 
-const full = (batch: Batch | null): boolean => batch !== null && batch.operations.length >= MAX_BATCH_OPERATIONS;
+const full = (batch: Batch | null): boolean =>
+  batch !== null && (batch.operations.length >= MAX_BATCH_OPERATIONS || batch.bodyBytes >= MAX_BATCH_BODY_BYTES);
 
 interface Pair {
   others: Batch | null;

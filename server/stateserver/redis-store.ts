@@ -228,7 +228,10 @@ export class RedisStore implements StateStore {
     batch.keys.push(this.itemPrefix + key);
     const entry = this.now === undefined ? operation : `${operation[0]} ${Math.trunc(this.now())}${operation.slice(3)}`;
     batch.header = batch.header === '' ? entry : `${batch.header};${entry}`;
-    if (body !== undefined) batch.bodies.push(body);
+    if (body !== undefined) {
+      batch.bodies.push(body);
+      batch.bodyBytes += body.length;
+    }
     const done = new Promise<T>((resolve, reject) => {
       batch.operations.push({ outcome, resolve: resolve as (value: unknown) => void, reject });
     });

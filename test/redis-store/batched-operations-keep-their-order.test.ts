@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { RawClient, request, storesForFile, targetFor, withServer, FakeClock } from '../stateserver/helpers.ts';
 import type { StateServerOptions } from '../../server/stateserver/index.ts';
-import { MAX_BATCH_OPERATIONS } from '../../server/stateserver/redis-batches.ts';
+import { randomBytes } from 'node:crypto';
+import { MAX_BATCH_BODY_BYTES, MAX_BATCH_OPERATIONS } from '../../server/stateserver/redis-batches.ts';
 
 const storeFor = storesForFile();
 const A = targetFor('orderorderorderorder0001');
@@ -143,6 +144,38 @@ describe('operations batched in one turn', () => {
             expect(r[1], where).toContain(`LockCookie: ${2 + round}\r\n`);
             expect([body(r[0]!), body(r[3]!)], where).toEqual([`v${i}`, `v${i}`]);
           }
+        });
+      } finally {
+        for (const c of clients) c.destroy();
+      }
+    });
+  });
+
+  it('keeps large binary bodies whole and in order, many clients at once', async () => {
+    await withServer({ store: storeFor('redis') }, async (server) => {
+      const clients = await Promise.all(Array.from({ length: 8 }, () => RawClient.connect(server.port)));
+      // 8 clients x 3 Sets of 300 KiB of random bytes (not valid UTF-8: any text decoding on the
+      // way would change them), several times what one batch takes.
+      const bodies = clients.map(() => [0, 1, 2].map(() => randomBytes(300 * 1024)));
+      expect(8 * 3 * 300 * 1024).toBeGreaterThan(4 * MAX_BATCH_BODY_BYTES);
+      try {
+        const runs = clients.map(async (client, i) => {
+          const t = targetFor(`bigbigbigbigbigbigbi${String(i).padStart(4, '0')}`);
+          const parts: Buffer[] = [];
+          const verbs: string[] = [];
+          for (const b of bodies[i]!) {
+            parts.push(request('PUT', t, [['Timeout', 20]], b), request('GET', t));
+            verbs.push('PUT', 'GET');
+          }
+          client.send(Buffer.concat(parts), ...verbs);
+          const got = [];
+          for (let k = 0; k < verbs.length; k++) got.push(await client.nextReply(20_000));
+          return got;
+        });
+        const all = await Promise.all(runs);
+        all.forEach((got, i) => {
+          expect(got.map((r) => r.head.status), `client ${i}`).toEqual([200, 200, 200, 200, 200, 200]);
+          for (let k = 0; k < 3; k++) expect(got[2 * k + 1]!.body.equals(bodies[i]![k]!), `client ${i} body ${k}`).toBe(true);
         });
       } finally {
         for (const c of clients) c.destroy();
