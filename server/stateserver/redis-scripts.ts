@@ -94,29 +94,32 @@ local function live(item, member, withBody)
     forget(member, item)
     return nil
   end
-  return { t = tonumber(f[2]), c = tonumber(f[3]), l = f[4] == '1', d = tonumber(f[5]), u = f[6] == '1',
-    z = tonumber(f[7]) or 0, s = tonumber(f[8]), b = f[9] }
+  -- d (lock date) and s (size) stay text until someone needs them.
+  return { t = tonumber(f[2]), c = tonumber(f[3]), l = f[4] == '1', d = f[5], u = f[6] == '1',
+    z = tonumber(f[7]) or 0, s = f[8], b = f[9] }
 end
--- Slides the expiry of a live item, writing the field/value pairs in extra (or none) with the
--- deadline in the same HSET.
+-- Slides the expiry of a live item, writing the field/value pairs in extra (nil: none) with the
+-- deadline in the same HSET. Numbers go to redis.call as they are (Lua formats them with 14
+-- significant digits: exact for Unix ms until the year 5138), sparing a string.format each.
+local NO_EXTRA = {}
 local function touch(item, member, it, extra)
-  extra = extra or {}
-  if it.t == 0 then
+  local t = it.t
+  if t == 0 then
     -- No sliding expiry: x stays 0 and the item has no TTL and no score (set when it was put).
-    if #extra > 0 then redis.call('HSET', item, unpack(extra)) end
+    if extra then redis.call('HSET', item, unpack(extra)) end
     return
   end
-  local x = now + it.t * 60000
-  local xs = num(x)
+  local ttl = t * 60000
+  local x = now + ttl
   if it.z == 0 or x < it.z then
-    redis.call('ZADD', expiries, xs, member)
-    redis.call('HSET', item, 'x', xs, 'z', xs, unpack(extra))
+    redis.call('ZADD', expiries, x, member)
+    redis.call('HSET', item, 'x', x, 'z', x, unpack(extra or NO_EXTRA))
   else
-    redis.call('HSET', item, 'x', xs, unpack(extra))
+    redis.call('HSET', item, 'x', x, unpack(extra or NO_EXTRA))
   end
-  redis.call('PEXPIRE', item, num(it.t * 60000))
+  redis.call('PEXPIRE', item, ttl)
 end
-local function locked(it) return { 3, it.d, now, it.c } end
+local function locked(it) return { 3, tonumber(it.d), now, it.c } end
 -- Looks at up to limit items whose score has passed: drops the expired ones, re-scores the
 -- others. Returns how many it looked at and how many it dropped.
 local function purge(itemPrefix, limit)
@@ -150,21 +153,19 @@ local function get(item, member, exclusive)
     touch(item, member, it)
     return locked(it)
   end
-  local extra = {}
   local first = 0
-  if it.u then
-    first = 1
-    extra = { 'u', '0' }
-  end
+  if it.u then first = 1 end
   local cookie = -1
+  local extra = nil
   if exclusive then
     if it.c >= 2147483647 then cookie = 1 else cookie = it.c + 1 end
-    extra[#extra + 1] = 'c'
-    extra[#extra + 1] = num(cookie)
-    extra[#extra + 1] = 'l'
-    extra[#extra + 1] = '1'
-    extra[#extra + 1] = 'd'
-    extra[#extra + 1] = num(now)
+    if it.u then
+      extra = { 'u', '0', 'c', cookie, 'l', '1', 'd', now }
+    else
+      extra = { 'c', cookie, 'l', '1', 'd', now }
+    end
+  elseif it.u then
+    extra = { 'u', '0' }
   end
   touch(item, member, it, extra)
   return { 2, it.b, it.t, first, cookie }
@@ -252,7 +253,7 @@ local function set(item, member, itemPrefix, t, cookie, max, uninitialized, body
     touch(item, member, it)
     return locked(it)
   end
-  local old = it.s or tonumber(redis.call('HGET', sizes, member))
+  local old = tonumber(it.s) or tonumber(redis.call('HGET', sizes, member))
   if not room(old or 0) then
     touch(item, member, it)
     return { 4, stored() }
