@@ -12,7 +12,7 @@
 //   P bytes     integer: the sum of P sizes
 // The item hash carries a real Redis TTL (PEXPIRE, the sliding timeout), so Redis frees an
 // abandoned session by itself even when no statescope server runs. The deadline x is the same
-// expiry on the clock the caller passes with each operation (or Redis's own TIME when empty):
+// expiry on the clock the caller passes with each operation (Redis's own TIME when it passes '-'):
 // that decides what a request sees, so a test's fake clock behaves exactly like the in-memory
 // store. P sizes and P bytes outlive an item Redis expired by TTL until the next access or
 // purge settles them.

@@ -272,7 +272,9 @@ export class RedisStore implements StateStore {
         let at = 0;
         for (const operation of batch.operations) {
           const length = REPLY_LENGTHS[flat[at] as number];
-          if (length === undefined) {
+          // A kind we do not know, or a reply cut short (a nil ends a Lua array): fail the
+          // operations left rather than guess at their outcome.
+          if (length === undefined || at + length > flat.length) {
             operation.reject(new StoreUnavailable(`Redis store ${this.label}: unexpected reply ${String(flat[at])}`));
             continue;
           }
