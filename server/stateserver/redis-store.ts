@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RateLimitedLog } from './rate-limited-log.ts';
-import { SCRIPTS, PURGE_BATCH, type ScriptName } from './redis-scripts.ts';
+import { Batch, TurnBatches, type OperationReply as Reply } from './redis-batches.ts';
+import { SCRIPTS, PURGE_BATCH, type OperationCode, type ScriptName } from './redis-scripts.ts';
 import {
   StoreUnavailable,
   type FoundOutcome,
@@ -37,9 +38,8 @@ const LOG_INTERVAL_MS = 10_000;
 /** Reconnect backoff: 50 ms, 100 ms, ... at most every second. */
 const MAX_RECONNECT_DELAY_MS = 1000;
 
-type Reply = Array<number | Buffer>;
 /** ioredis generates a Buffer-reply variant of every command; its typings omit evalshaBuffer. */
-type EvalSha = (sha: string, keys: number, ...args: Array<string | Buffer>) => Promise<unknown>;
+type EvalSha = (sha: string, keys: number, ...args: Array<string | Buffer | Array<string | Buffer>>) => Promise<unknown>;
 
 const DONE = { kind: 'done' } as const;
 const MISSING = { kind: 'missing' } as const;
@@ -49,11 +49,18 @@ export class RedisStore implements StateStore {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly keys: { expiries: string; sizes: string; bytes: string };
+  private readonly sharedKeys: readonly string[];
+  /** Every item's key is this followed by the session key. */
+  private readonly itemPrefix: string;
   private readonly now: (() => number) | undefined;
   private readonly outageLog: RateLimitedLog;
   private readonly write: (line: string) => void;
   private connected = false;
-  private corked = false;
+  /** The operations of this event-loop turn, sent together when it ends (see redis-batches.ts). */
+  private readonly turn: TurnBatches;
+  private flushScheduled = false;
+  /** A flush found the previous one still awaiting replies; it goes when they are in. */
+  private heldBack = false;
   /** Send times of the commands awaiting a reply, oldest first (replies come back in order). */
   private readonly sentAt: number[] = [];
   private sentAtStart = 0;
@@ -63,11 +70,15 @@ export class RedisStore implements StateStore {
   private notServingSince = performance.now();
   private everConnected = false;
   private readonly emitter = new EventEmitter();
+  private readonly evalsha: EvalSha;
 
   constructor(options: RedisStoreOptions) {
     this.label = describeStore({ kind: 'redis', url: options.url });
     this.prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     this.keys = { expiries: `${this.prefix}expiries`, sizes: `${this.prefix}sizes`, bytes: `${this.prefix}bytes` };
+    this.sharedKeys = [this.keys.expiries, this.keys.sizes, this.keys.bytes];
+    this.itemPrefix = `${this.prefix}i:`;
+    this.turn = new TurnBatches(this.sharedKeys);
     this.now = options.now;
     this.write = options.log ?? (() => {});
     this.outageLog = new RateLimitedLog(this.write, Date.now, LOG_INTERVAL_MS);
@@ -81,12 +92,13 @@ export class RedisStore implements StateStore {
       autoResendUnfulfilledCommands: false,
       connectTimeout: 2000,
       retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
-      // Batching is done by corking the socket (see batchThisTurn): cheaper per command than
-      // ioredis's auto-pipelining, which builds a Pipeline per event-loop turn.
+      // Batching is done by sending each turn's operations as one script run (see flush), which
+      // spares both sides the per-command costs that auto-pipelining would still pay.
       enableAutoPipelining: false,
       connectionName: 'statescope',
     };
     this.redis = new Redis(options.url, redisOptions);
+    this.evalsha = (this.redis as unknown as { evalshaBuffer: EvalSha }).evalshaBuffer.bind(this.redis);
     // One timer for all commands rather than ioredis's commandTimeout, which arms one per command.
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.watchdog = setInterval(() => this.checkForHang(), Math.min(500, this.commandTimeoutMs / 4));
@@ -132,36 +144,35 @@ export class RedisStore implements StateStore {
     });
   }
 
-  // Plain .then() rather than async/await: one promise less per request on the hot path.
   get(key: string, exclusive: boolean): Promise<ReadOutcome> {
-    return this.run('ssGet', key, exclusive ? '1' : '0').then((r) => this.readOutcome(r));
+    return this.enqueue(exclusive ? 'g - 1' : 'g - 0', key, this.readOutcome);
   }
 
-  private readOutcome(r: Reply): ReadOutcome {
-    if (r[0] === 2) {
-      const cookie = r[4] as number;
+  private readonly readOutcome = (r: Reply, at: number): ReadOutcome => {
+    if (r[at] === 2) {
+      const cookie = r[at + 4] as number;
       const found: FoundOutcome = {
         kind: 'found',
-        body: r[1] as Buffer,
-        timeoutMinutes: r[2] as number,
-        firstReadOfUninitialized: r[3] === 1,
+        body: r[at + 1] as Buffer,
+        timeoutMinutes: r[at + 2] as number,
+        firstReadOfUninitialized: r[at + 3] === 1,
         lockCookie: cookie < 0 ? null : cookie,
       };
       return found;
     }
-    return this.lockOrMissing(r);
-  }
+    return lockOrMissing(r, at);
+  };
 
   release(key: string, lockCookie: number): Promise<LockOutcome> {
-    return this.run('ssRelease', key, String(lockCookie)).then((r) => this.lockOutcome(r));
+    return this.enqueue(`r - ${lockCookie}`, key, lockOutcome);
   }
 
   remove(key: string, lockCookie: number | undefined): Promise<LockOutcome> {
-    return this.run('ssRemove', key, lockCookie === undefined ? '' : String(lockCookie)).then((r) => this.lockOutcome(r));
+    return this.enqueue(lockCookie === undefined ? 'd - -' : `d - ${lockCookie}`, key, lockOutcome);
   }
 
   resetTimeout(key: string): Promise<typeof MISSING | typeof DONE> {
-    return this.run('ssResetTimeout', key).then((r) => (r[0] === 1 ? DONE : MISSING));
+    return this.enqueue('h -', key, doneOrMissing);
   }
 
   set(key: string, request: SetRequest): Promise<WriteOutcome> {
@@ -175,15 +186,16 @@ export class RedisStore implements StateStore {
   async purgeExpired(): Promise<number> {
     let purged = 0;
     for (;;) {
-      const r = await this.run('ssPurge', '');
-      const n = r as unknown as number;
-      purged += n;
-      if (n < PURGE_BATCH) return purged;
+      // Each step looks at up to PURGE_BATCH items whose score has passed (see redis-scripts.ts).
+      const now = this.now === undefined ? '-' : String(Math.trunc(this.now()));
+      const [looked, dropped] = (await this.runAlone('ssPurge', this.sharedKeys, [this.itemPrefix, now])) as [number, number];
+      purged += dropped;
+      if (looked < PURGE_BATCH) return purged;
     }
   }
 
   async stats(): Promise<StoreStats> {
-    const r = await this.run('ssStats', '');
+    const r = await this.runAlone('ssStats', this.sharedKeys, []);
     return { items: r[0] as number, storedBytes: r[1] as number };
   }
 
@@ -199,68 +211,132 @@ export class RedisStore implements StateStore {
   }
 
   private put(key: string, request: SetRequest, uninitialized: boolean): Promise<WriteOutcome> {
-    const max = Number.isFinite(request.maxStoredBytes) ? String(request.maxStoredBytes) : '-1';
-    const cookie = request.lockCookie === undefined ? '' : String(request.lockCookie);
-    return this.run('ssSet', key, String(request.timeoutMinutes), cookie, max, uninitialized ? '1' : '0', request.body).then(
-      (r): WriteOutcome => {
-        if (r[0] === 4) return { kind: 'full', storedBytes: r[1] as number };
-        if (r[0] === 3) return this.locked(r);
-        return DONE;
+    const max = Number.isFinite(request.maxStoredBytes) ? request.maxStoredBytes : -1;
+    const cookie = request.lockCookie ?? '-';
+    return this.enqueue(`s - ${request.timeoutMinutes} ${cookie} ${max} ${uninitialized ? 1 : 0}`, key, writeOutcome, request.body);
+  }
+
+  /**
+   * Adds one operation to this turn's batches; they leave when the turn ends, after the event
+   * loop has read every client request that was ready, so the requests of many client
+   * connections cost one script run and one write instead of one each. `operation` is its
+   * header entry with '-' for now (see redis-scripts.ts), filled in here with a caller's clock.
+   */
+  private enqueue<T>(operation: string, key: string, outcome: (r: Reply, at: number) => T, body?: Buffer): Promise<T> {
+    if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
+    const batch = this.turn.batchFor(operation[0] as OperationCode, key);
+    batch.keys.push(this.itemPrefix + key);
+    const entry = this.now === undefined ? operation : `${operation[0]} ${Math.trunc(this.now())}${operation.slice(3)}`;
+    batch.header = batch.header === '' ? entry : `${batch.header};${entry}`;
+    if (body !== undefined) {
+      batch.bodies.push(body);
+      batch.bodyBytes += body.length;
+    }
+    const done = new Promise<T>((resolve, reject) => {
+      batch.operations.push({ outcome, resolve: resolve as (value: unknown) => void, reject });
+    });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+    return done;
+  }
+
+  /** Sends this turn's batches, in order, in one write. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.turn.empty) return;
+    // While a flush awaits its replies, what the next turns read waits and joins one larger
+    // flush when they arrive: fewer, fuller writes for Redis and for us. A Redis that stops
+    // answering is caught by the watchdog, which fails what is in flight and so this too.
+    if (this.sentAtStart < this.sentAt.length) {
+      this.heldBack = true;
+      return;
+    }
+    const batches = this.turn.take();
+    const stream = this.redis.stream;
+    stream.cork();
+    for (const batch of batches) this.send(batch);
+    stream.uncork();
+  };
+
+  private send(batch: Batch): void {
+    const sha = batch.writes ? SHAS.ssWriteBatch : SHAS.ssBatch;
+    this.sentAt.push(performance.now());
+    // ioredis flattens the two arrays into the command's arguments.
+    this.evalsha(sha, batch.keys.length, batch.keys, this.itemPrefix, batch.header, batch.bodies).then(
+      (replies) => {
+        this.settled();
+        // One flat array: each operation's reply kind, then that kind's fields.
+        const flat = replies as Reply;
+        let at = 0;
+        for (const operation of batch.operations) {
+          const length = REPLY_LENGTHS[flat[at] as number];
+          // A kind we do not know, or a reply cut short (a nil ends a Lua array): fail the
+          // operations left rather than guess at their outcome.
+          if (length === undefined || at + length > flat.length) {
+            operation.reject(new StoreUnavailable(`Redis store ${this.label}: unexpected reply ${String(flat[at])}`));
+            continue;
+          }
+          operation.resolve(operation.outcome(flat, at));
+          at += length;
+        }
       },
       (error: unknown) => {
-        // Redis at maxmemory with noeviction refuses writes: that is a full store, answered like
-        // our own ceiling (500, which ASP.NET ignores for a Set), not a dead one.
-        const cause = error instanceof StoreUnavailable ? error.cause : error;
-        if (cause instanceof Error && cause.message.startsWith('OOM')) {
-          return { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${cause.message}` };
+        this.settled();
+        const failure = this.failure(error);
+        // Redis at maxmemory with noeviction refuses the Sets' script before running any of it:
+        // that is a full store, answered like our own ceiling (500, which ASP.NET ignores for a
+        // Set), not a dead one.
+        const full =
+          batch.writes && error instanceof Error && error.message.startsWith('OOM')
+            ? { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${error.message}` }
+            : null;
+        for (const operation of batch.operations) {
+          if (full !== null) operation.resolve(full);
+          else operation.reject(failure);
         }
-        throw error;
       },
     );
   }
 
-  private lockOutcome(r: Reply): LockOutcome {
-    return r[0] === 1 ? DONE : this.lockOrMissing(r);
-  }
-
-  private lockOrMissing(r: Reply): LockedOutcome | typeof MISSING {
-    return r[0] === 3 ? this.locked(r) : MISSING;
-  }
-
-  private locked(r: Reply): LockedOutcome {
-    return { kind: 'locked', lockedAt: r[1] as number, now: r[2] as number, lockCookie: r[3] as number };
-  }
-
   /**
-   * Runs one script for `key` by its SHA (EVALSHA: only the arguments cross the wire); a Redis
-   * that does not know it yet (first use, or restarted) is given the script and asked again.
-   * Any failure of Redis or of the link becomes StoreUnavailable.
+   * Runs one script by itself (purge, stats), after the operations this turn read; not after
+   * ones held back for an earlier flush, which no client has had an answer to yet.
    */
-  private run(script: ScriptName, key: string, ...args: Array<string | Buffer>): Promise<Reply> {
-    const now = this.now === undefined ? '' : String(Math.trunc(this.now()));
+  private runAlone(script: ScriptName, keys: readonly string[], args: string[]): Promise<Reply> {
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
-    this.batchThisTurn();
-    const evalsha = (this.redis as unknown as { evalshaBuffer: EvalSha }).evalshaBuffer;
-    const keys = [`${this.prefix}i:${key}`, this.keys.expiries, this.keys.sizes, this.keys.bytes];
+    this.flush();
     this.sentAt.push(performance.now());
-    return evalsha.call(this.redis, SHAS[script], 4, ...keys, key, now, ...args).then(
+    return this.evalsha(SHAS[script], keys.length, keys as string[], args).then(
       (reply) => {
         this.settled();
         return reply as Reply;
       },
       (error: unknown) => {
         this.settled();
-        // Someone flushed the script cache under us: fail this request (its client sees a
-        // closed connection) rather than resend it out of order, and load the scripts again.
-        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) void this.loadScripts().catch(() => {});
-        throw new StoreUnavailable(`Redis store ${this.label}: ${(error as Error).message}`, { cause: error });
+        throw this.failure(error);
       },
     );
   }
 
+  /** Any failure of Redis or of the link becomes StoreUnavailable. */
+  private failure(error: unknown): StoreUnavailable {
+    // Someone flushed the script cache under us: fail these requests (their clients see a
+    // closed connection) rather than resend them out of order, and load the scripts again.
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) void this.loadScripts().catch(() => {});
+    return new StoreUnavailable(`Redis store ${this.label}: ${(error as Error).message}`, { cause: error });
+  }
+
   private settled(): void {
     this.sentAtStart++;
-    if (this.sentAtStart === this.sentAt.length) this.sentAt.length = this.sentAtStart = 0;
+    if (this.sentAtStart === this.sentAt.length) {
+      this.sentAt.length = this.sentAtStart = 0;
+      if (this.heldBack) {
+        this.heldBack = false;
+        this.flush();
+      }
+    }
   }
 
   /**
@@ -286,26 +362,28 @@ export class RedisStore implements StateStore {
     this.redis.disconnect(true);
   }
 
-  /**
-   * Holds this turn's commands back until the event loop has read every client request that
-   * was ready, then sends them in one write (writev): the requests of many client connections
-   * cost Redis and us one syscall instead of one each. Order on the connection is unchanged.
-   */
-  private batchThisTurn(): void {
-    if (this.corked) return;
-    const stream = this.redis.stream;
-    stream.cork();
-    this.corked = true;
-    setImmediate(() => {
-      this.corked = false;
-      stream.uncork();
-    });
-  }
-
   private async loadScripts(): Promise<void> {
     await Promise.all(Object.values(SCRIPTS).map((lua) => this.redis.script('LOAD', lua)));
   }
 }
+
+// Replies (see redis-scripts.ts), at offset `at` of a batch's flat reply, to outcomes.
+/** Elements of each reply kind, the kind included: missing, done, found, locked, full. */
+const REPLY_LENGTHS: readonly number[] = [1, 1, 5, 4, 2];
+const doneOrMissing = (r: Reply, at: number): typeof DONE | typeof MISSING => (r[at] === 1 ? DONE : MISSING);
+const lockOutcome = (r: Reply, at: number): LockOutcome => (r[at] === 1 ? DONE : lockOrMissing(r, at));
+const lockOrMissing = (r: Reply, at: number): LockedOutcome | typeof MISSING => (r[at] === 3 ? locked(r, at) : MISSING);
+const locked = (r: Reply, at: number): LockedOutcome => ({
+  kind: 'locked',
+  lockedAt: r[at + 1] as number,
+  now: r[at + 2] as number,
+  lockCookie: r[at + 3] as number,
+});
+const writeOutcome = (r: Reply, at: number): WriteOutcome => {
+  if (r[at] === 4) return { kind: 'full', storedBytes: r[at + 1] as number };
+  if (r[at] === 3) return locked(r, at);
+  return DONE;
+};
 
 const SHAS = Object.fromEntries(
   Object.entries(SCRIPTS).map(([name, lua]) => [name, createHash('sha1').update(lua).digest('hex')]),
