@@ -1,15 +1,14 @@
 // Turns parsed heads into the JSON records the store, feed and logs share. Runs once per
 // exchange on the relay's thread, so it does no more than it must (decoding is cheap string work).
 import { classifyRequestBy, decodeTarget, majorVersion, type RequestHead, type RequestKind, type ResponseHead } from '../protocol/index.ts';
-import { readWantedHeaders, wantedHeaders } from '../protocol/header-lines.ts';
+import { eachHeaderLine, headerValueOf, readWantedHeaders, wantedHeaders } from '../protocol/header-lines.ts';
 import { createHash, hash, type Hash } from 'node:crypto';
-import { eachHeaderLine } from './stored-head.ts';
 import type { ReplyRecord, RequestRecord, SessionItemsRecord, WireHeader } from './wire-types.ts';
 
 /** Header pairs read back from a head's text, in wire order (the start line skipped). */
 export function headersFromHead(head: string): WireHeader[] {
   const out: WireHeader[] = [];
-  eachHeaderLine(head, (start, colon, end) => out.push([head.slice(start, colon), head.slice(colon + 1, end).trim()]));
+  eachHeaderLine(head, (start, colon, end) => out.push([head.slice(start, colon), headerValueOf(head, colon, end)]));
   return out;
 }
 

@@ -6,22 +6,6 @@ import type { RequestHeadFields, ResponseHeadFields } from './record-builder.ts'
 const REQUEST_LINE = /^(\S+) (\S+) (\S+)$/;
 const STATUS_LINE = /^(?:(HTTP\/\d+\.\d+) )?(\d{3})(?: (.*))?$/;
 
-/**
- * Calls `each` with the positions of every header line of a head's text (start line skipped):
- * the line runs from `start` to `end` (before its CRLF), the name ends at `colon`.
- */
-export function eachHeaderLine(text: string, each: (start: number, colon: number, end: number) => void): void {
-  let at = text.indexOf('\r\n');
-  while (at >= 0) {
-    const start = at + 2;
-    const end = text.indexOf('\r\n', start);
-    if (end < 0 || end === start) break;
-    const colon = text.indexOf(':', start);
-    if (colon > start && colon < end) each(start, colon, end);
-    at = end;
-  }
-}
-
 function startLine(text: string): string {
   const end = text.indexOf('\r\n');
   return end < 0 ? text : text.slice(0, end);

@@ -48,7 +48,7 @@ function nameIs(text: string, start: number, colon: number, lowerName: string): 
 }
 
 /** The value of the line whose name ends at `colon`, trimmed as String.prototype.trim does. */
-function valueOf(text: string, colon: number, end: number): string {
+export function headerValueOf(text: string, colon: number, end: number): string {
   const start = colon + 1;
   if (start < end && (trimmable(text.charCodeAt(start)) || trimmable(text.charCodeAt(end - 1)))) return text.slice(start, end).trim();
   return text.slice(start, end);
@@ -87,9 +87,9 @@ export function scanHeaderLines(text: string, from: number, maxHeaders: number):
     if (badLine < 0) {
       const colon = colonOf(text, pos, lineEnd);
       if (colon < 0) badLine = pos;
-      else if (transferEncoding === undefined && nameIs(text, pos, colon, 'transfer-encoding')) transferEncoding = valueOf(text, colon, lineEnd);
+      else if (transferEncoding === undefined && nameIs(text, pos, colon, 'transfer-encoding')) transferEncoding = headerValueOf(text, colon, lineEnd);
       else if (lengthProblem === null && nameIs(text, pos, colon, 'content-length')) {
-        const value = valueOf(text, colon, lineEnd);
+        const value = headerValueOf(text, colon, lineEnd);
         if (!CONTENT_LENGTH_DIGITS.test(value)) lengthProblem = `invalid Content-Length ${JSON.stringify(value)}`;
         else {
           const n = Number(value);
@@ -112,25 +112,27 @@ export function scanHeaderLines(text: string, from: number, maxHeaders: number):
 }
 
 /**
- * Calls `each(start, colon, end)` for every header line of a head's text (start line skipped),
- * up to the blank line that ends the head or the end of the text; lines without a colon are
- * skipped. Tolerant of heads never validated (a stored or imported one).
+ * Calls `each(start, colon, end)` for every header line of a head's text (start line skipped):
+ * the line runs from `start` to `end` (before its CRLF), the name ends at `colon`. Stops at the
+ * blank line that ends the head, or at a line with no CRLF; lines without a colon are skipped.
+ * Tolerant of heads never validated (a stored or imported one). The one walk over header lines
+ * that everything reading a head shares (the validating scan above must also see bad lines).
  */
-function eachLine(text: string, each: (start: number, colon: number, end: number) => void): void {
-  for (let pos = text.indexOf('\r\n') + 2; pos > 1 && pos < text.length; ) {
-    let lineEnd = text.indexOf('\r\n', pos);
-    if (lineEnd < 0) lineEnd = text.length;
-    if (lineEnd === pos) return;
-    const colon = text.indexOf(':', pos);
-    if (colon > pos && colon < lineEnd) each(pos, colon, lineEnd);
-    pos = lineEnd + 2;
+export function eachHeaderLine(text: string, each: (start: number, colon: number, end: number) => void): void {
+  for (let at = text.indexOf('\r\n'); at >= 0; ) {
+    const start = at + 2;
+    const end = text.indexOf('\r\n', start);
+    if (end < 0 || end === start) return;
+    const colon = text.indexOf(':', start);
+    if (colon > start && colon < end) each(start, colon, end);
+    at = end;
   }
 }
 
 /** Every header of a head, in wire order, values trimmed. */
 export function headerLinesOf(text: string): RawHeader[] {
   const headers: RawHeader[] = [];
-  eachLine(text, (start, colon, end) => headers.push({ name: text.slice(start, colon), value: valueOf(text, colon, end) }));
+  eachHeaderLine(text, (start, colon, end) => headers.push({ name: text.slice(start, colon), value: headerValueOf(text, colon, end) }));
   return headers;
 }
 
@@ -153,20 +155,14 @@ export function wantedHeaders(lowerNames: readonly string[]): WantedHeaders {
  */
 export function readWantedHeaders(text: string, wanted: WantedHeaders, out: (string | undefined)[]): void {
   for (let i = 0; i < wanted.count; i++) out[i] = undefined;
-  for (let pos = text.indexOf('\r\n') + 2; pos > 1 && pos < text.length; ) {
-    let lineEnd = text.indexOf('\r\n', pos);
-    if (lineEnd < 0) lineEnd = text.length;
-    if (lineEnd === pos) return;
-    const colon = text.indexOf(':', pos);
-    const names = colon > pos && colon < lineEnd ? wanted.byLength[colon - pos] : undefined;
-    if (names !== undefined) {
-      for (const [name, slot] of names) {
-        if (out[slot] === undefined && nameIs(text, pos, colon, name)) {
-          out[slot] = valueOf(text, colon, lineEnd);
-          break;
-        }
+  eachHeaderLine(text, (start, colon, end) => {
+    const names = wanted.byLength[colon - start];
+    if (names === undefined) return;
+    for (const [name, slot] of names) {
+      if (out[slot] === undefined && nameIs(text, start, colon, name)) {
+        out[slot] = headerValueOf(text, colon, end);
+        return;
       }
     }
-    pos = lineEnd + 2;
-  }
+  });
 }
