@@ -22,17 +22,21 @@ export class BoundedLineWriter {
     this.stream = stream;
   }
 
-  writeLines(lines: readonly string[]): void {
-    if (lines.length === 0) return;
+  /** Returns the bytes handed to the stream (0 when the lines were dropped). */
+  writeLines(lines: readonly string[]): number {
+    if (lines.length === 0) return 0;
     if (this.stream.writableLength > this.maxQueuedBytes) {
       this.dropped += lines.length;
-      return;
+      return 0;
     }
     let text = '';
     if (this.dropped > 0) {
       text += this.droppedNote(this.dropped) + '\n';
       this.dropped = 0;
     }
-    this.stream.write(text + lines.join('\n') + '\n');
+    // Encoded here, once, rather than by the stream: the caller learns the exact size for free.
+    const bytes = Buffer.from(text + lines.join('\n') + '\n', 'utf8');
+    this.stream.write(bytes);
+    return bytes.length;
   }
 }

@@ -3,6 +3,7 @@
 // while a rotation is under way are held (bounded) and written to the new file: none are lost.
 import fs from 'node:fs';
 import { BoundedLineWriter } from './bounded-line-writer.ts';
+import { logLineOf } from './log-line.ts';
 import type { ExchangeRecord } from './wire-types.ts';
 
 export interface JsonlLogOptions {
@@ -36,12 +37,15 @@ export class JsonlLog {
   }
 
   writeRecords(records: readonly ExchangeRecord[]): void {
-    this.writeLines(records.map((r) => JSON.stringify(r)));
+    this.writeLines(records.map(logLineOf));
   }
 
   /**
    * Rotation is decided line by line, not batch by batch: records arrive in batches (hundreds
-   * at a time under load), and a file must not overshoot its size by a whole batch.
+   * at a time under load), and a file must not overshoot its size by a whole batch. Measuring
+   * each line's UTF-8 size is only needed near the limit: a line's bytes are at most three
+   * times its UTF-16 length, so a batch that fits even at that bound is written whole, and the
+   * writer's one encoding of it gives the exact size.
    */
   private writeLines(lines: readonly string[]): void {
     let i = 0;
@@ -50,16 +54,20 @@ export class JsonlLog {
         this.hold(lines.slice(i));
         return;
       }
+      const rest = i === 0 ? lines : lines.slice(i);
+      if (this.maxBytes <= 0 || this.size + utf8UpperBound(rest) < this.maxBytes) {
+        this.size += this.writer.writeLines(rest);
+        return;
+      }
       const start = i;
       let added = 0;
       // Up to and including the line that reaches the limit.
-      while (i < lines.length && !(this.maxBytes > 0 && this.size + added >= this.maxBytes)) {
+      while (i < lines.length && !(this.size + added >= this.maxBytes)) {
         added += Buffer.byteLength(lines[i]!) + 1;
         i++;
       }
-      this.writer.writeLines(start === 0 && i === lines.length ? lines : lines.slice(start, i));
-      this.size += added;
-      if (this.maxBytes > 0 && this.size >= this.maxBytes) this.rotate();
+      this.size += this.writer.writeLines(start === 0 && i === lines.length ? lines : lines.slice(start, i));
+      if (this.size >= this.maxBytes) this.rotate();
     }
   }
 
@@ -109,4 +117,11 @@ export class JsonlLog {
       this.writeLines(held);
     });
   }
+}
+
+/** At least the UTF-8 size of the lines joined by newlines, with the final newline. */
+function utf8UpperBound(lines: readonly string[]): number {
+  let units = 0;
+  for (let i = 0; i < lines.length; i++) units += lines[i]!.length + 1;
+  return units * 3;
 }

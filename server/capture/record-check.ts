@@ -8,6 +8,7 @@
 import { REQUEST_KINDS } from '../protocol/index.ts';
 import { cleanSessionItems, sessionItemsProblem } from './session-items-check.ts';
 import { OUTCOME_CODES, type ExchangeRecord, type ReplyRecord, type RequestRecord, type SessionItemsRecord, type WireHeader } from './wire-types.ts';
+import { headersFromHead } from './record-builder.ts';
 
 /** Latest instant a JavaScript Date can hold (year 275760): later would not even print. */
 export const MAX_EPOCH_MS = 8.64e15;
@@ -116,6 +117,15 @@ function wireHeaders(obj: Json, key: string, path: string): WireHeader[] {
   });
 }
 
+/**
+ * A head and its header pairs. --log lines leave the pairs out (the head's text carries them:
+ * log-line.ts), exports and older logs have them; both read the same.
+ */
+function headersAndHead(v: Json, p: string): { headers: WireHeader[]; head: string } {
+  const text = head(v, 'head', p);
+  return { headers: v.headers === undefined ? headersFromHead(text) : wireHeaders(v, 'headers', p), head: text };
+}
+
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
@@ -164,8 +174,7 @@ function requestOf(v: Json, unknown: Set<string>): RequestRecord {
     appId: strOrNull(v, 'appId', p),
     appHash: strOrNull(v, 'appHash', p),
     sessionId: strOrNull(v, 'sessionId', p),
-    headers: wireHeaders(v, 'headers', p),
-    head: head(v, 'head', p),
+    ...headersAndHead(v, p),
     bodySize: num(v, 'bodySize', p, 0, Number.MAX_SAFE_INTEGER, true),
     lockCookie: strOrNull(v, 'lockCookie', p),
   };
@@ -183,8 +192,7 @@ function replyOf(v: Json, unknown: Set<string>): ReplyRecord {
     protocol: strOrNull(v, 'protocol', p),
     status: num(v, 'status', p, 0, 999, true),
     reason: str(v, 'reason', p),
-    headers: wireHeaders(v, 'headers', p),
-    head: head(v, 'head', p),
+    ...headersAndHead(v, p),
     bodySize: num(v, 'bodySize', p, 0, Number.MAX_SAFE_INTEGER, true),
     versionHeader: {
       present: bool(vh, 'present', `${p}versionHeader.`),

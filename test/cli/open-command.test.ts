@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLogRecords } from '../helpers/log-records.ts';
 import { createStateClient, newSessionId } from '../../server/client/index.ts';
 import type { ExchangeRecord, ProxyState, SnapshotResponse } from '../../server/capture/wire-types.ts';
 import { repoRoot } from '../helpers/transcripts.ts';
@@ -52,7 +53,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 20));
   }
   expect(await proxy.stop('SIGTERM')).toBe(0);
-  logged = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ExchangeRecord);
+  logged = readLogRecords(log);
   expect(logged).toHaveLength(5);
 }, 30_000);
 
