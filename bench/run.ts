@@ -221,6 +221,8 @@ async function main(): Promise<void> {
       const want = connections >= 200 ? 0.95 : 1;
       const r = scope.rps / haproxy.rps;
       ratio(`throughput @${connections}  statescope / haproxy`, r, `>= ${want.toFixed(2)}`, r >= want);
+      // What any Node.js relay can reach at best: the bare pipe does no work of its own.
+      if (pipe) console.log(`  ${`throughput @${connections}  pipe / haproxy (the ceiling of a Node relay)`.padEnd(58)} ${fmt(pipe.rps / haproxy.rps, 2).padStart(6)}`);
     }
     if (pipe) {
       const r = scope.cpuPer100k / pipe.cpuPer100k;
