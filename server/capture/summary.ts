@@ -26,8 +26,9 @@ export function toSummary(record: ExchangeRecord): ExchangeSummary {
     versionValue: reply?.versionHeader.value ?? null,
     lockCookie: reply?.lockCookie ?? request?.lockCookie ?? null,
     lockAgeSeconds: reply?.lockAgeSeconds ?? null,
-    requestBytes: request ? Buffer.byteLength(request.head, 'latin1') + request.bodySize : 0,
-    replyBytes: reply ? Buffer.byteLength(reply.head, 'latin1') + reply.bodySize : 0,
+    // Heads are latin1 text, one character per byte: the length is the byte count.
+    requestBytes: request ? request.head.length + request.bodySize : 0,
+    replyBytes: reply ? reply.head.length + reply.bodySize : 0,
     outcome: record.outcome,
   };
 }
