@@ -15,7 +15,7 @@ import {
   type SessionBodyResult,
 } from '../protocol/session-body.ts';
 import { SESSION_ITEM_TYPES, type SessionItemInfo, type SessionItemsTable } from '../protocol/session-items.ts';
-import { decodeWholeSessionBody } from '../protocol/session-items-whole.ts';
+import { KeySectionMemo, WholeBodyReader, decodeWholeWith } from '../protocol/session-items-whole.ts';
 import { BodyCapture } from './record-builder.ts';
 import type { SessionItemEntry, SessionItemsRecord } from './wire-types.ts';
 
@@ -77,6 +77,9 @@ export class SessionItemsDecoding {
    * wire need no decoding at all.
    */
   private readonly lastBody = new Map<string, { digest: string; record: SessionItemsRecord }>();
+
+  /** The relay's reader of whole bodies, with its memo of key sections (names decoded once). */
+  readonly wholeReader = new WholeBodyReader(LIMITS, new KeySectionMemo());
 
   constructor(readonly mode: Exclude<SessionItemsMode, 'off'>) {}
 
@@ -361,7 +364,7 @@ export class SessionItemsSink implements BodySink {
         return;
       }
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      const whole = decodeWholeSessionBody(body, LIMITS);
+      const whole = decodeWholeWith(this.decoding.wholeReader, body);
       if (whole !== undefined) {
         this.result = this.safeRecord(whole);
         if (digest !== undefined) this.decoding.remember(this.session!, digest, this.result);
