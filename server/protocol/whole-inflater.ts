@@ -37,8 +37,16 @@ export class WholeInflater {
   /** Set by the handle's error callback during a writeSync. */
   private failedNow = false;
 
-  /** `maxOutput`: most bytes a body may inflate to here (a larger one gets undefined). */
-  constructor(readonly maxOutput: number) {}
+  /**
+   * `maxOutput`: a body must inflate to fewer bytes than this (one that fills it gets
+   * undefined). `reuse` false: always inflateRawSync, as where the handle is missing (tests).
+   */
+  constructor(
+    readonly maxOutput: number,
+    reuse = true,
+  ) {
+    if (!reuse) this.opened = null;
+  }
 
   /**
    * Inflates `body` (a raw Deflate stream, trailing bytes after its end ignored, as
@@ -86,7 +94,8 @@ export class WholeInflater {
   private inflateFresh<A, T>(body: Buffer, read: (inflated: Buffer, arg: A) => T, arg: A): T | undefined {
     let inflated: Buffer;
     try {
-      inflated = zlib.inflateRawSync(body, { maxOutputLength: this.maxOutput });
+      // (One byte short, so that a body which fills maxOutput is refused here too.)
+      inflated = zlib.inflateRawSync(body, { maxOutputLength: this.maxOutput - 1 });
     } catch {
       return undefined;
     }
