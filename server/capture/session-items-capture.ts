@@ -116,6 +116,19 @@ export class SessionItemsDecoding {
     return slot;
   }
 
+  /** JSON text of pooled class names (the same few on every record). */
+  private readonly classTexts = new Map<string, string>();
+
+  private classJson(className: string): string {
+    let text = this.classTexts.get(className);
+    if (text === undefined) {
+      if (this.classTexts.size >= 1024) this.classTexts.clear();
+      text = JSON.stringify(className);
+      this.classTexts.set(className, text);
+    }
+    return text;
+  }
+
   private readonly hash = (name: string): string => createHash('sha256').update(this.salt).update(name, 'utf8').digest('base64url').slice(0, 8);
 
   /**
@@ -136,8 +149,11 @@ export class SessionItemsDecoding {
     }
     const entry: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
     if (className !== undefined) entry.className = className;
-    // The stored form: [key, type id, size(, class)]; the type name follows from the id.
-    const text = `[${JSON.stringify(key)},${entry.typeId},${entry.size}${className === undefined ? '' : `,${JSON.stringify(className)}`}]`;
+    // The stored form: [key, type id, size(, class)]; the type name follows from the id. A key's
+    // sizes vary (a cart grows), so this runs for most bodies: the JSON of the key and of the
+    // class are made once each.
+    slot.json ??= JSON.stringify(key);
+    const text = `[${slot.json},${entry.typeId},${entry.size}${className === undefined ? '' : `,${this.classJson(className)}`}]`;
     const shared: SharedEntry = { entry, text };
     if (variants.length >= VARIANTS_PER_KEY) variants.shift();
     variants.push(shared);
@@ -164,6 +180,8 @@ export class SessionItemsDecoding {
 
 interface KeySlot {
   key: string | null;
+  /** JSON.stringify(key), made when first needed. */
+  json?: string;
   variants: SharedEntry[];
 }
 
@@ -272,9 +290,20 @@ interface PendingDecode {
 }
 
 const pendingDecodes = new WeakMap<object, PendingDecode>();
+/**
+ * Entries in pendingDecodes. Nearly always 0 (only compressed bodies too large to inflate on
+ * the spot wait): then no record needs looking up, and the hand-off passes each one straight
+ * on (the two WeakMap lookups per record showed in the relay's profile).
+ */
+let pendingCount = 0;
+
+function settle(target: object): void {
+  if (pendingDecodes.delete(target)) pendingCount--;
+}
 
 /** The decodes a finished record still waits for (none for plain bodies). */
 export function pendingDecodesOf(record: { request: object | null; reply: object | null }): PendingDecode[] | null {
+  if (pendingCount === 0) return null;
   const a = record.request ? pendingDecodes.get(record.request) : undefined;
   const b = record.reply ? pendingDecodes.get(record.reply) : undefined;
   if (a === undefined && b === undefined) return null;
@@ -339,14 +368,15 @@ export class SessionItemsSink implements BodySink {
     let abandoned = false;
     const settled = this.late!.then(() => {
       if (!abandoned && this.result !== undefined) target.sessionItems = this.result;
-      pendingDecodes.delete(target);
+      settle(target);
     });
+    if (!pendingDecodes.has(target)) pendingCount++;
     pendingDecodes.set(target, {
       settled,
       abandon: (reason) => {
         abandoned = true;
         target.sessionItems = failed(reason, 0);
-        pendingDecodes.delete(target);
+        settle(target);
       },
     });
   }
