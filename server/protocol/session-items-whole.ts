@@ -140,7 +140,7 @@ export class WholeBodyReader {
         if (typeId === 20) {
           const peek = Math.min(payload, NRBF_PEEK_BYTES);
           const start = this.need(peek);
-          className = nrbfClassName(body.subarray(start, start + peek));
+          className = nrbfClassName(body, start, start + peek);
           this.need(payload - peek);
         } else if (typeId === 1) {
           this.stringPayload(payload, i);
