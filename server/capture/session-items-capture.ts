@@ -154,7 +154,7 @@ export class SessionItemsDecoding {
     // class are made once each.
     slot.json ??= JSON.stringify(key);
     const text = `[${slot.json},${entry.typeId},${entry.size}${className === undefined ? '' : `,${this.classJson(className)}`}]`;
-    const shared: SharedEntry = { entry, text };
+    const shared: SharedEntry = { entry, text, listed: `,${text}` };
     if (variants.length >= VARIANTS_PER_KEY) variants.shift();
     variants.push(shared);
     return shared;
@@ -172,7 +172,7 @@ export class SessionItemsDecoding {
     for (let i = 0; i < t.items.length; i++) {
       const shared = this.entryOf(t.items[i]!);
       items[i] = shared.entry;
-      texts += i === 0 ? shared.text : `,${shared.text}`;
+      texts += i === 0 ? shared.text : shared.listed;
     }
     return new RelayTable(result.form === 'compressed' ? 'compressed' : 'plain', this.mode, t, items, texts);
   }
@@ -189,6 +189,8 @@ interface SharedEntry {
   entry: SessionItemEntry;
   /** The entry's stored text (see storedSessionItems), made once. */
   text: string;
+  /** The same after a comma, as it follows another entry: one concatenation per item, not two. */
+  listed: string;
 }
 
 // ---- the stored text of a table ---------------------------------------------------------
