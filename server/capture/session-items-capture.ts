@@ -15,7 +15,7 @@ import {
   type SessionBodyResult,
 } from '../protocol/session-body.ts';
 import { SESSION_ITEM_TYPES, type SessionItemInfo, type SessionItemsTable } from '../protocol/session-items.ts';
-import { decodeWholeSessionBody } from '../protocol/session-items-whole.ts';
+import { KeySectionMemo, WholeBodyReader, decodeWholeWith } from '../protocol/session-items-whole.ts';
 import { BodyCapture } from './record-builder.ts';
 import type { SessionItemEntry, SessionItemsRecord } from './wire-types.ts';
 
@@ -78,6 +78,9 @@ export class SessionItemsDecoding {
    */
   private readonly lastBody = new Map<string, { digest: string; record: SessionItemsRecord }>();
 
+  /** The relay's reader of whole bodies, with its memo of key sections (names decoded once). */
+  readonly wholeReader = new WholeBodyReader(LIMITS, new KeySectionMemo());
+
   constructor(readonly mode: Exclude<SessionItemsMode, 'off'>) {}
 
   /** The record of the session's last decoded body, if its bytes had this digest. */
@@ -113,6 +116,19 @@ export class SessionItemsDecoding {
     return slot;
   }
 
+  /** JSON text of pooled class names (the same few on every record). */
+  private readonly classTexts = new Map<string, string>();
+
+  private classJson(className: string): string {
+    let text = this.classTexts.get(className);
+    if (text === undefined) {
+      if (this.classTexts.size >= 1024) this.classTexts.clear();
+      text = JSON.stringify(className);
+      this.classTexts.set(className, text);
+    }
+    return text;
+  }
+
   private readonly hash = (name: string): string => createHash('sha256').update(this.salt).update(name, 'utf8').digest('base64url').slice(0, 8);
 
   /**
@@ -133,9 +149,12 @@ export class SessionItemsDecoding {
     }
     const entry: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
     if (className !== undefined) entry.className = className;
-    // The stored form: [key, type id, size(, class)]; the type name follows from the id.
-    const text = `[${JSON.stringify(key)},${entry.typeId},${entry.size}${className === undefined ? '' : `,${JSON.stringify(className)}`}]`;
-    const shared: SharedEntry = { entry, text };
+    // The stored form: [key, type id, size(, class)]; the type name follows from the id. A key's
+    // sizes vary (a cart grows), so this runs for most bodies: the JSON of the key and of the
+    // class are made once each.
+    slot.json ??= JSON.stringify(key);
+    const text = `[${slot.json},${entry.typeId},${entry.size}${className === undefined ? '' : `,${this.classJson(className)}`}]`;
+    const shared: SharedEntry = { entry, text, listed: `,${text}` };
     if (variants.length >= VARIANTS_PER_KEY) variants.shift();
     variants.push(shared);
     return shared;
@@ -153,7 +172,7 @@ export class SessionItemsDecoding {
     for (let i = 0; i < t.items.length; i++) {
       const shared = this.entryOf(t.items[i]!);
       items[i] = shared.entry;
-      texts += i === 0 ? shared.text : `,${shared.text}`;
+      texts += i === 0 ? shared.text : shared.listed;
     }
     return new RelayTable(result.form === 'compressed' ? 'compressed' : 'plain', this.mode, t, items, texts);
   }
@@ -161,6 +180,8 @@ export class SessionItemsDecoding {
 
 interface KeySlot {
   key: string | null;
+  /** JSON.stringify(key), made when first needed. */
+  json?: string;
   variants: SharedEntry[];
 }
 
@@ -168,6 +189,8 @@ interface SharedEntry {
   entry: SessionItemEntry;
   /** The entry's stored text (see storedSessionItems), made once. */
   text: string;
+  /** The same after a comma, as it follows another entry: one concatenation per item, not two. */
+  listed: string;
 }
 
 // ---- the stored text of a table ---------------------------------------------------------
@@ -269,9 +292,20 @@ interface PendingDecode {
 }
 
 const pendingDecodes = new WeakMap<object, PendingDecode>();
+/**
+ * Entries in pendingDecodes. Nearly always 0 (only compressed bodies too large to inflate on
+ * the spot wait): then no record needs looking up, and the hand-off passes each one straight
+ * on (the two WeakMap lookups per record showed in the relay's profile).
+ */
+let pendingCount = 0;
+
+function settle(target: object): void {
+  if (pendingDecodes.delete(target)) pendingCount--;
+}
 
 /** The decodes a finished record still waits for (none for plain bodies). */
 export function pendingDecodesOf(record: { request: object | null; reply: object | null }): PendingDecode[] | null {
+  if (pendingCount === 0) return null;
   const a = record.request ? pendingDecodes.get(record.request) : undefined;
   const b = record.reply ? pendingDecodes.get(record.reply) : undefined;
   if (a === undefined && b === undefined) return null;
@@ -336,14 +370,15 @@ export class SessionItemsSink implements BodySink {
     let abandoned = false;
     const settled = this.late!.then(() => {
       if (!abandoned && this.result !== undefined) target.sessionItems = this.result;
-      pendingDecodes.delete(target);
+      settle(target);
     });
+    if (!pendingDecodes.has(target)) pendingCount++;
     pendingDecodes.set(target, {
       settled,
       abandon: (reason) => {
         abandoned = true;
         target.sessionItems = failed(reason, 0);
-        pendingDecodes.delete(target);
+        settle(target);
       },
     });
   }
@@ -361,7 +396,7 @@ export class SessionItemsSink implements BodySink {
         return;
       }
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      const whole = decodeWholeSessionBody(body, LIMITS);
+      const whole = decodeWholeWith(this.decoding.wholeReader, body);
       if (whole !== undefined) {
         this.result = this.safeRecord(whole);
         if (digest !== undefined) this.decoding.remember(this.session!, digest, this.result);

@@ -6,8 +6,8 @@
 // the relay half its CPU again or a few percent. Bodies too large to hold are still streamed.
 // test/session-items/whole-body-reader-matches-streaming.test.ts holds the two readers to the
 // same results on every vector, every cut and every corrupted byte.
-import zlib from 'node:zlib';
 import { looksPlain, type SessionBodyResult } from './session-body.ts';
+import { WholeInflater } from './whole-inflater.ts';
 import {
   DEFAULT_SESSION_ITEMS_LIMITS,
   FIXED_PAYLOAD,
@@ -25,31 +25,80 @@ class Malformed extends Error {}
 /** The body ended before a read: the streaming reader's "ends inside the session data". */
 class EndOfBody extends Error {}
 
+const EMPTY = Buffer.alloc(0);
+
 function fail(message: string): never {
   throw new Malformed(message);
 }
 
 /** Reads a whole plain body; the same result SessionItemsReader gives for it. */
 export function readWholeSessionItems(body: Buffer, limits: SessionItemsLimits = DEFAULT_SESSION_ITEMS_LIMITS): SessionItemsResult {
-  return new WholeBodyReader(body, limits).read();
+  return new WholeBodyReader(limits).read(body);
+}
+
+/**
+ * The keys of key sections read before, by their bytes (the item count, the null-key index and
+ * the keys, as they stand in the body). A session's names rarely change from one write to the
+ * next while its values' sizes do: a section seen before is compared byte for byte and its
+ * names reused, so key text is decoded only when a table's names change. Holds names only,
+ * never a value; bounded.
+ */
+export class KeySectionMemo {
+  private readonly sections = new Map<number, { bytes: Buffer; keys: readonly (string | null)[] }[]>();
+  private size = 0;
+
+  constructor(private readonly maxSections = 1024) {}
+
+  recall(body: Buffer, start: number, end: number): readonly (string | null)[] | undefined {
+    const list = this.sections.get(fingerprint(body, start, end));
+    if (list === undefined) return undefined;
+    for (const known of list) {
+      if (body.compare(known.bytes, 0, known.bytes.length, start, end) === 0) return known.keys;
+    }
+    return undefined;
+  }
+
+  remember(body: Buffer, start: number, end: number, keys: readonly (string | null)[]): void {
+    if (this.size >= this.maxSections) {
+      this.sections.clear();
+      this.size = 0;
+    }
+    const print = fingerprint(body, start, end);
+    const entry = { bytes: Buffer.from(body.subarray(start, end)), keys };
+    const list = this.sections.get(print);
+    if (list === undefined) this.sections.set(print, [entry]);
+    else list.push(entry);
+    this.size++;
+  }
+}
+
+/** The section's length and last three bytes (a section is at least 8 bytes: count and index). */
+function fingerprint(body: Buffer, start: number, end: number): number {
+  return (end - start) * 0x1000000 + body.readUIntLE(end - 3, 3);
 }
 
 // A class, not closures: the TypeScript loader names every closure it creates (a property
-// definition each), which on this path cost more than the parse itself.
-class WholeBodyReader {
+// definition each), which on this path cost more than the parse itself. One reader can read
+// body after body (the relay keeps one), with a memo of key sections (see KeySectionMemo).
+export class WholeBodyReader {
+  private body: Buffer = EMPTY;
   private at = 0;
 
   constructor(
-    private readonly body: Buffer,
-    private readonly limits: SessionItemsLimits,
+    private readonly limits: SessionItemsLimits = DEFAULT_SESSION_ITEMS_LIMITS,
+    private readonly keyMemo: KeySectionMemo | null = null,
   ) {}
 
-  read(): SessionItemsResult {
+  read(body: Buffer): SessionItemsResult {
+    this.body = body;
+    this.at = 0;
     try {
       return this.parse();
     } catch (error) {
-      if (error instanceof EndOfBody) return { ok: false, error: 'the body ends inside the session data', offset: this.body.length };
+      if (error instanceof EndOfBody) return { ok: false, error: 'the body ends inside the session data', offset: body.length };
       return { ok: false, error: error instanceof Malformed ? error.message : String(error), offset: this.at };
+    } finally {
+      this.body = EMPTY; // hold no body between reads
     }
   }
 
@@ -63,16 +112,13 @@ class WholeBodyReader {
     let itemCount = 0;
     let valueBytes = 0;
     if (hasItems) {
+      const sectionStart = this.at;
       itemCount = this.int32();
       if (itemCount < 0 || itemCount > MAX_DECLARED_ITEMS) fail(`the item count is ${itemCount}`);
       const nullKeyIndex = this.int32();
       if (nullKeyIndex < -1 || nullKeyIndex >= Math.max(itemCount, 1)) fail(`the null-key index is ${nullKeyIndex}`);
       const kept = Math.min(itemCount, limits.maxItems);
-      const keys: (string | null)[] = [];
-      for (let i = 0; i < itemCount; i++) {
-        const key = i === nullKeyIndex ? null : this.string(limits.maxKeyBytes, i);
-        if (i < kept) keys.push(key);
-      }
+      const keys = this.keyMemo === null ? this.keys(itemCount, nullKeyIndex, kept) : this.knownKeys(sectionStart, itemCount, nullKeyIndex, kept);
       const ends: number[] = [];
       let previous = 0;
       for (let i = 0; i < itemCount; i++) {
@@ -94,7 +140,7 @@ class WholeBodyReader {
         if (typeId === 20) {
           const peek = Math.min(payload, NRBF_PEEK_BYTES);
           const start = this.need(peek);
-          className = nrbfClassName(body.subarray(start, start + peek));
+          className = nrbfClassName(body, start, start + peek);
           this.need(payload - peek);
         } else if (typeId === 1) {
           this.stringPayload(payload, i);
@@ -125,6 +171,39 @@ class WholeBodyReader {
     if (hasStaticObjects) return { ok: true, table: { timeoutMinutes, itemCount, items, valueBytes, staticObjectCount, decodedBytes: body.length } };
     if (this.at < body.length) return { ok: false, error: `${body.length - this.at} bytes follow the end of the session data`, offset: this.at };
     return { ok: true, table: { timeoutMinutes, itemCount, items, valueBytes, staticObjectCount, decodedBytes: this.at } };
+  }
+
+  /** The keys, decoded (the null-key slot is null); only the first `kept` are returned. */
+  private keys(itemCount: number, nullKeyIndex: number, kept: number): (string | null)[] {
+    const keys: (string | null)[] = [];
+    for (let i = 0; i < itemCount; i++) {
+      const key = i === nullKeyIndex ? null : this.string(this.limits.maxKeyBytes, i);
+      if (i < kept) keys.push(key);
+    }
+    return keys;
+  }
+
+  /**
+   * The keys through the memo: the section is walked (lengths checked as keys() checks them,
+   * so a bad one fails the same way) without decoding text, and decoded only when unknown.
+   */
+  private knownKeys(sectionStart: number, itemCount: number, nullKeyIndex: number, kept: number): readonly (string | null)[] {
+    const keysStart = this.at;
+    const maxKeyBytes = this.limits.maxKeyBytes;
+    for (let i = 0; i < itemCount; i++) {
+      if (i === nullKeyIndex) continue;
+      const length = this.length7();
+      if (length > maxKeyBytes) fail(`key ${i} is ${length} bytes long (limit ${maxKeyBytes})`);
+      this.need(length);
+    }
+    const memo = this.keyMemo!;
+    const known = memo.recall(this.body, sectionStart, this.at);
+    if (known !== undefined) return known;
+    const sectionEnd = this.at;
+    this.at = keysStart;
+    const keys = this.keys(itemCount, nullKeyIndex, kept);
+    memo.remember(this.body, sectionStart, sectionEnd, keys);
+    return keys;
   }
 
   /** Claims the next n bytes and returns where they start; the body ending first is EndOfBody. */
@@ -197,19 +276,24 @@ export const WHOLE_INFLATED_MAX = 256 * 1024;
  * rejects (rare; the streaming decoder then gives its exact error and offset).
  */
 export function decodeWholeSessionBody(body: Buffer, limits: SessionItemsLimits = DEFAULT_SESSION_ITEMS_LIMITS): SessionBodyResult | undefined {
-  if (body.length === 0) return { ok: false, error: 'the body is empty', offset: 0, form: 'empty' };
-  if (body.length < 6 || looksPlain(body)) return withForm(readWholeSessionItems(body, limits), 'plain');
-  if (body.length > WHOLE_COMPRESSED_MAX) return undefined;
-  let inflated: Buffer;
-  try {
-    // An output chunk sized to the body (sessions inflate ~3-10x) rather than zlib's 16 KiB:
-    // allocating that chunk was a third of the cost of a small compressed body.
-    inflated = zlib.inflateRawSync(body, { maxOutputLength: WHOLE_INFLATED_MAX, chunkSize: Math.min(16 * 1024, Math.max(1024, body.length * 8)) });
-  } catch {
-    return undefined;
-  }
-  return withForm(readWholeSessionItems(inflated, limits), 'compressed');
+  return decodeWholeWith(new WholeBodyReader(limits), body);
 }
+
+/** decodeWholeSessionBody with a reader kept by the caller (the relay's, with its key memo). */
+export function decodeWholeWith(reader: WholeBodyReader, body: Buffer): SessionBodyResult | undefined {
+  if (body.length === 0) return { ok: false, error: 'the body is empty', offset: 0, form: 'empty' };
+  if (body.length < 6 || looksPlain(body)) return withForm(reader.read(body), 'plain');
+  if (body.length > WHOLE_COMPRESSED_MAX) return undefined;
+  const result = inflater.inflate(body, readInflated, reader);
+  return result === undefined ? undefined : withForm(result, 'compressed');
+}
+
+function readInflated(inflated: Buffer, reader: WholeBodyReader): SessionItemsResult {
+  return reader.read(inflated);
+}
+
+/** One inflater for the run (see whole-inflater.ts): the relay's thread is the only caller. */
+const inflater = new WholeInflater(WHOLE_INFLATED_MAX);
 
 function withForm(result: SessionItemsResult, form: 'plain' | 'compressed'): SessionBodyResult {
   (result as SessionBodyResult).form = form;

@@ -227,18 +227,21 @@ function* checkStringPayload(payload: number, index: number): Generator<Want, vo
 
 // ---- MS-NRBF: the class a BinaryFormatter stream starts with, read as data ------------------
 
-/** The class name from the first records of a BinaryFormatter stream, or undefined. */
-export function nrbfClassName(bytes: Buffer): string | undefined {
+/**
+ * The class name from the first records of a BinaryFormatter stream, or undefined. `start` and
+ * `end` bound the stream's bytes within `bytes` (the relay passes the body itself, no copy).
+ */
+export function nrbfClassName(bytes: Buffer, start = 0, end = bytes.length): string | undefined {
   // A cursor and plain functions rather than closures: the TypeScript loader names each closure
   // as it is created, which cost more than the read on the relay's path (--session-items).
-  const cursor: NrbfCursor = { bytes, at: 0 };
-  if (bytes[cursor.at++] !== 0) return undefined; // SerializationHeaderRecord
+  const cursor: NrbfCursor = { bytes, at: start, end };
+  if (start >= end || bytes[cursor.at++] !== 0) return undefined; // SerializationHeaderRecord
   cursor.at += 16;
-  for (let records = 0; records < 8 && cursor.at < bytes.length; records++) {
+  for (let records = 0; records < 8 && cursor.at < end; records++) {
     const recordType = bytes[cursor.at++];
     switch (recordType) {
-      case 12: // BinaryLibrary: id, name
-        if (nrbfInt32(cursor) === undefined || nrbfString(cursor) === undefined) return undefined;
+      case 12: // BinaryLibrary: id, name (skipped, not decoded)
+        if (nrbfInt32(cursor) === undefined || !nrbfSkipString(cursor)) return undefined;
         continue;
       case 2: // SystemClassWithMembers
       case 3: // ClassWithMembers
@@ -263,29 +266,42 @@ export function nrbfClassName(bytes: Buffer): string | undefined {
 interface NrbfCursor {
   bytes: Buffer;
   at: number;
+  /** Where the stream's bytes end. */
+  end: number;
 }
 
 function nrbfInt32(c: NrbfCursor): number | undefined {
-  if (c.at + 4 > c.bytes.length) return undefined;
+  if (c.at + 4 > c.end) return undefined;
   const v = c.bytes.readInt32LE(c.at);
   c.at += 4;
   return v;
 }
 
-function nrbfString(c: NrbfCursor): string | undefined {
+/** A LengthPrefixedString's length, with the cursor moved past its prefix; undefined if cut or malformed. */
+function nrbfStringLength(c: NrbfCursor): number | undefined {
   let length = 0;
   for (let i = 0; i < 5; i++) {
-    if (c.at >= c.bytes.length) return undefined;
+    if (c.at >= c.end) return undefined;
     const b = c.bytes[c.at++]!;
     length += (b & 0x7f) * 2 ** (7 * i);
-    if ((b & 0x80) === 0) {
-      if (c.at + length > c.bytes.length) return undefined;
-      const text = c.bytes.toString('utf8', c.at, c.at + length);
-      c.at += length;
-      return text;
-    }
+    if ((b & 0x80) === 0) return c.at + length > c.end ? undefined : length;
   }
   return undefined;
+}
+
+function nrbfString(c: NrbfCursor): string | undefined {
+  const length = nrbfStringLength(c);
+  if (length === undefined) return undefined;
+  const text = c.bytes.toString('utf8', c.at, c.at + length);
+  c.at += length;
+  return text;
+}
+
+function nrbfSkipString(c: NrbfCursor): boolean {
+  const length = nrbfStringLength(c);
+  if (length === undefined) return false;
+  c.at += length;
+  return true;
 }
 
 // ---- the driver -----------------------------------------------------------------------------

@@ -122,6 +122,17 @@ describe('every type id', () => {
     expect(nrbfClassName(hex('00 01000000 FFFFFFFF 01000000 00000000 0f 01000000 02000000 02 0102 0b'))).toBe('array');
     expect(nrbfClassName(hex('ff'))).toBeUndefined();
   });
+
+  it('reads a class name inside a larger buffer only within the bounds it is given', () => {
+    // Header, BinaryLibrary 2 "Lib" (skipped), ClassWithMembersAndTypes 1 "A.B".
+    const stream = hex('00 01000000 FFFFFFFF 01000000 00000000 0c 02000000 03 4c6962 05 01000000 03 412e42');
+    const around = Buffer.concat([hex('aabbcc'), stream, hex('ddeeff')]);
+    expect(nrbfClassName(around, 3, 3 + stream.length)).toBe('A.B');
+    // One byte short of the class name's end, or of the library name's: not named, nothing read past the end.
+    expect(nrbfClassName(around, 3, 3 + stream.length - 1)).toBeUndefined();
+    expect(nrbfClassName(around, 3, 3 + 17 + 1 + 4 + 3)).toBeUndefined();
+    expect(nrbfClassName(around, 3, 3)).toBeUndefined();
+  });
 });
 
 describe('static objects', () => {

@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeSessionBody } from '../../server/protocol/session-body.ts';
 import { readSessionItems, SESSION_ITEM_TYPES } from '../../server/protocol/session-items.ts';
-import { decodeWholeSessionBody, readWholeSessionItems, WHOLE_INFLATED_MAX } from '../../server/protocol/session-items-whole.ts';
+import { decodeWholeSessionBody, KeySectionMemo, readWholeSessionItems, WholeBodyReader, WHOLE_INFLATED_MAX } from '../../server/protocol/session-items-whole.ts';
 import { serializeSession, type SessionValue } from '../../server/client/session-body-writer.ts';
 import { emulatedSessionBody } from '../../server/client/emulated-session.ts';
 
@@ -33,8 +33,21 @@ const BODIES: [string, Buffer][] = [
 
 const LIMITS = [undefined, { maxItems: 2, maxKeyBytes: 3 }];
 
+/**
+ * Readers as the relay keeps them: one per limits for the whole file, whose memo of key
+ * sections has seen every body before (cut, corrupt, hostile), so a stale or wrong memory of
+ * names would show as a difference.
+ */
+const MEMO_READERS = LIMITS.map((limits) => new WholeBodyReader(limits, new KeySectionMemo(64)));
+
 function same(body: Buffer, where: string): void {
-  for (const limits of LIMITS) expect(readWholeSessionItems(body, limits), `${where} ${JSON.stringify(limits)}`).toEqual(readSessionItems(body, limits));
+  LIMITS.forEach((limits, i) => {
+    const streaming = readSessionItems(body, limits);
+    expect(readWholeSessionItems(body, limits), `${where} ${JSON.stringify(limits)}`).toEqual(streaming);
+    // Twice: the first read may decode the names, the second finds them in the memo.
+    expect(MEMO_READERS[i]!.read(body), `${where} ${JSON.stringify(limits)}, with the memo`).toEqual(streaming);
+    expect(MEMO_READERS[i]!.read(body), `${where} ${JSON.stringify(limits)}, from the memo`).toEqual(streaming);
+  });
 }
 
 describe('the whole-body reader and the streaming reader agree', () => {
@@ -52,6 +65,19 @@ describe('the whole-body reader and the streaming reader agree', () => {
       same(Buffer.concat([body, hex('00')]), 'one byte too many');
     });
   }
+
+  it('the memo tells apart key sections of one length that end alike, and starts afresh when full', () => {
+    const reader = new WholeBodyReader(undefined, new KeySectionMemo(2));
+    const bodyWith = (names: string[]) => serializeSession({ timeoutMinutes: 20, items: names.map((n) => [n, { type: 'Int32', value: 1 }] as const) });
+    // Same length, same last three bytes: only the first key's first byte differs.
+    const sets = [['xxab', 'k'], ['yxab', 'k'], ['xxab', 'k'], ['zz', 'q', 'r'], ['yxab', 'k']];
+    for (let round = 0; round < 3; round++) {
+      for (const names of sets) {
+        const body = bodyWith(names);
+        expect(reader.read(body), names.join(',')).toEqual(readSessionItems(body));
+      }
+    }
+  });
 
   it('the worked example reads as timeout 20, one 18-byte String named var1', () => {
     const result = readWholeSessionItems(BODIES[0]![1]);
