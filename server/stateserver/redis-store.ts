@@ -145,7 +145,7 @@ export class RedisStore implements StateStore {
   }
 
   get(key: string, exclusive: boolean): Promise<ReadOutcome> {
-    return this.enqueue(exclusive ? 'g - 1' : 'g - 0', key, this.readOutcome);
+    return this.enqueue(exclusive ? 'g 1' : 'g 0', key, this.readOutcome);
   }
 
   private readonly readOutcome = (r: Reply, at: number): ReadOutcome => {
@@ -164,15 +164,15 @@ export class RedisStore implements StateStore {
   };
 
   release(key: string, lockCookie: number): Promise<LockOutcome> {
-    return this.enqueue(`r - ${lockCookie}`, key, lockOutcome);
+    return this.enqueue(`r ${lockCookie}`, key, lockOutcome);
   }
 
   remove(key: string, lockCookie: number | undefined): Promise<LockOutcome> {
-    return this.enqueue(lockCookie === undefined ? 'd - -' : `d - ${lockCookie}`, key, lockOutcome);
+    return this.enqueue(lockCookie === undefined ? 'd -' : `d ${lockCookie}`, key, lockOutcome);
   }
 
   resetTimeout(key: string): Promise<typeof MISSING | typeof DONE> {
-    return this.enqueue('h -', key, doneOrMissing);
+    return this.enqueue('h', key, doneOrMissing);
   }
 
   set(key: string, request: SetRequest): Promise<WriteOutcome> {
@@ -213,21 +213,20 @@ export class RedisStore implements StateStore {
   private put(key: string, request: SetRequest, uninitialized: boolean): Promise<WriteOutcome> {
     const max = Number.isFinite(request.maxStoredBytes) ? request.maxStoredBytes : -1;
     const cookie = request.lockCookie ?? '-';
-    return this.enqueue(`s - ${request.timeoutMinutes} ${cookie} ${max} ${uninitialized ? 1 : 0}`, key, writeOutcome, request.body);
+    return this.enqueue(`s ${request.timeoutMinutes} ${cookie} ${max} ${uninitialized ? 1 : 0}`, key, writeOutcome, request.body);
   }
 
   /**
    * Adds one operation to this turn's batches; they leave when the turn ends, after the event
    * loop has read every client request that was ready, so the requests of many client
    * connections cost one script run and one write instead of one each. `operation` is its
-   * header entry with '-' for now (see redis-scripts.ts), filled in here with a caller's clock.
+   * header entry (see redis-scripts.ts); the batch's clock is put in front when it is sent.
    */
   private enqueue<T>(operation: string, key: string, outcome: (r: Reply, at: number) => T, body?: Buffer): Promise<T> {
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
     const batch = this.turn.batchFor(operation[0] as OperationCode, key);
     batch.keys.push(this.itemPrefix + key);
-    const entry = this.now === undefined ? operation : `${operation[0]} ${Math.trunc(this.now())}${operation.slice(3)}`;
-    batch.header = batch.header === '' ? entry : `${batch.header};${entry}`;
+    batch.header += `;${operation}`;
     if (body !== undefined) {
       batch.bodies.push(body);
       batch.bodyBytes += body.length;
@@ -264,7 +263,9 @@ export class RedisStore implements StateStore {
     const sha = batch.writes ? SHAS.ssWriteBatch : SHAS.ssBatch;
     this.sentAt.push(performance.now());
     // ioredis flattens the two arrays into the command's arguments.
-    this.evalsha(sha, batch.keys.length, batch.keys, this.itemPrefix, batch.header, batch.bodies).then(
+    // One clock reading for the whole batch: it runs as one atomic step, so all at one time.
+    const clock = this.now === undefined ? '-' : String(Math.trunc(this.now()));
+    this.evalsha(sha, batch.keys.length, batch.keys, this.itemPrefix, clock + batch.header, batch.bodies).then(
       (replies) => {
         this.settled();
         // One flat array: each operation's reply kind, then that kind's fields.
