@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RateLimitedLog } from './rate-limited-log.ts';
-import { Batch, TurnBatches, type OperationReply as Reply } from './redis-batches.ts';
-import { SCRIPTS, PURGE_BATCH, type OperationCode, type ScriptName } from './redis-scripts.ts';
+import { Batch, TurnBatches, withoutSets, type OperationReply as Reply } from './redis-batches.ts';
+import { SCRIPTS, PURGE_BATCH, type ScriptName } from './redis-scripts.ts';
 import {
   StoreUnavailable,
   type FoundOutcome,
@@ -224,15 +224,9 @@ export class RedisStore implements StateStore {
    */
   private enqueue<T>(operation: string, key: string, outcome: (r: Reply, at: number) => T, body?: Buffer): Promise<T> {
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
-    const batch = this.turn.batchFor(operation[0] as OperationCode, key);
-    batch.keys.push(this.itemPrefix + key);
-    batch.header += `;${operation}`;
-    if (body !== undefined) {
-      batch.bodies.push(body);
-      batch.bodyBytes += body.length;
-    }
+    const itemKey = this.itemPrefix + key;
     const done = new Promise<T>((resolve, reject) => {
-      batch.operations.push({ outcome, resolve: resolve as (value: unknown) => void, reject });
+      this.turn.add({ entry: operation, itemKey, body, outcome, resolve: resolve as (value: unknown) => void, reject });
     });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -241,7 +235,7 @@ export class RedisStore implements StateStore {
     return done;
   }
 
-  /** Sends this turn's batches, in order, in one write. */
+  /** Sends this turn's batches (see TurnBatches.take), in order, in one write. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.turn.empty) return;
@@ -257,6 +251,8 @@ export class RedisStore implements StateStore {
     stream.cork();
     for (const batch of batches) this.send(batch);
     stream.uncork();
+    // Batches after one holding a Set go when its reply is in (see redis-batches.ts).
+    if (!this.turn.empty) this.heldBack = true;
   };
 
   private send(batch: Batch): void {
@@ -284,19 +280,21 @@ export class RedisStore implements StateStore {
         }
       },
       (error: unknown) => {
+        // Redis at maxmemory with noeviction refuses a batch holding a Set before running any of
+        // it: that is a full store for its Sets, answered like our own ceiling (500, which
+        // ASP.NET ignores for a Set), not a dead one; its other operations go again at once, in
+        // the script that keeps working, before anything sent after (see redis-batches.ts).
+        if (batch.writes && error instanceof Error && error.message.startsWith('OOM')) {
+          const full = { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${error.message}` };
+          for (const operation of batch.operations) if (operation.body !== undefined) operation.resolve(full);
+          const rest = withoutSets(batch, this.sharedKeys);
+          if (rest !== null) this.send(rest);
+          this.settled();
+          return;
+        }
         this.settled();
         const failure = this.failure(error);
-        // Redis at maxmemory with noeviction refuses the Sets' script before running any of it:
-        // that is a full store, answered like our own ceiling (500, which ASP.NET ignores for a
-        // Set), not a dead one.
-        const full =
-          batch.writes && error instanceof Error && error.message.startsWith('OOM')
-            ? { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${error.message}` }
-            : null;
-        for (const operation of batch.operations) {
-          if (full !== null) operation.resolve(full);
-          else operation.reject(failure);
-        }
+        for (const operation of batch.operations) operation.reject(failure);
       },
     );
   }
