@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RateLimitedLog } from './rate-limited-log.ts';
-import { Batch, TurnBatches, withoutSets, type OperationReply as Reply } from './redis-batches.ts';
-import { SCRIPTS, PURGE_BATCH, type ScriptName } from './redis-scripts.ts';
+import { Batch, TurnBatches, type OperationReply as Reply } from './redis-batches.ts';
+import { SCRIPTS, PURGE_BATCH, type OperationCode, type ScriptName } from './redis-scripts.ts';
 import {
   StoreUnavailable,
   type FoundOutcome,
@@ -34,6 +34,8 @@ export interface RedisStoreOptions {
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
+/** Script runs sent and not yet answered, past which a turn's batches wait (see flush). */
+const MAX_COMMANDS_IN_FLIGHT = 8;
 const LOG_INTERVAL_MS = 10_000;
 /** Reconnect backoff: 50 ms, 100 ms, ... at most every second. */
 const MAX_RECONNECT_DELAY_MS = 1000;
@@ -59,7 +61,7 @@ export class RedisStore implements StateStore {
   /** The operations of this event-loop turn, sent together when it ends (see redis-batches.ts). */
   private readonly turn: TurnBatches;
   private flushScheduled = false;
-  /** A flush found the previous one still awaiting replies; it goes when they are in. */
+  /** A flush found MAX_COMMANDS_IN_FLIGHT commands awaiting replies; it goes when one is in. */
   private heldBack = false;
   /** Send times of the commands awaiting a reply, oldest first (replies come back in order). */
   private readonly sentAt: number[] = [];
@@ -224,9 +226,15 @@ export class RedisStore implements StateStore {
    */
   private enqueue<T>(operation: string, key: string, outcome: (r: Reply, at: number) => T, body?: Buffer): Promise<T> {
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
-    const itemKey = this.itemPrefix + key;
+    const batch = this.turn.batchFor(operation[0] as OperationCode, key);
+    batch.keys.push(this.itemPrefix + key);
+    batch.header += `;${operation}`;
+    if (body !== undefined) {
+      batch.bodies.push(body);
+      batch.bodyBytes += body.length;
+    }
     const done = new Promise<T>((resolve, reject) => {
-      this.turn.add({ entry: operation, itemKey, body, outcome, resolve: resolve as (value: unknown) => void, reject });
+      batch.operations.push({ outcome, resolve: resolve as (value: unknown) => void, reject });
     });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -235,14 +243,19 @@ export class RedisStore implements StateStore {
     return done;
   }
 
-  /** Sends this turn's batches (see TurnBatches.take), in order, in one write. */
+  /** Sends this turn's batches, in order, in one write. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.turn.empty) return;
-    // While a flush awaits its replies, what the next turns read waits and joins one larger
-    // flush when they arrive: fewer, fuller writes for Redis and for us. A Redis that stops
+    // Each turn's batches leave at once, so Redis runs one while we answer the replies of the
+    // one before and read the next requests: with one flush in flight at a time, one of the
+    // two processes sat idle while the other worked, and that idling, not CPU, capped
+    // throughput on a machine with cores to spare. Past MAX_COMMANDS_IN_FLIGHT (Redis is not
+    // keeping up), what the next turns read waits and joins one larger flush when replies come
+    // in: fewer, fuller writes, cheaper for both sides when CPU is short. A Redis that stops
     // answering is caught by the watchdog, which fails what is in flight and so this too.
-    if (this.sentAtStart < this.sentAt.length) {
+    // Order needs no waiting: Redis runs one connection's commands in the order sent.
+    if (this.sentAt.length - this.sentAtStart >= MAX_COMMANDS_IN_FLIGHT) {
       this.heldBack = true;
       return;
     }
@@ -251,8 +264,6 @@ export class RedisStore implements StateStore {
     stream.cork();
     for (const batch of batches) this.send(batch);
     stream.uncork();
-    // Batches after one holding a Set go when its reply is in (see redis-batches.ts).
-    if (!this.turn.empty) this.heldBack = true;
   };
 
   private send(batch: Batch): void {
@@ -280,21 +291,19 @@ export class RedisStore implements StateStore {
         }
       },
       (error: unknown) => {
-        // Redis at maxmemory with noeviction refuses a batch holding a Set before running any of
-        // it: that is a full store for its Sets, answered like our own ceiling (500, which
-        // ASP.NET ignores for a Set), not a dead one; its other operations go again at once, in
-        // the script that keeps working, before anything sent after (see redis-batches.ts).
-        if (batch.writes && error instanceof Error && error.message.startsWith('OOM')) {
-          const full = { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${error.message}` };
-          for (const operation of batch.operations) if (operation.body !== undefined) operation.resolve(full);
-          const rest = withoutSets(batch, this.sharedKeys);
-          if (rest !== null) this.send(rest);
-          this.settled();
-          return;
-        }
         this.settled();
         const failure = this.failure(error);
-        for (const operation of batch.operations) operation.reject(failure);
+        // Redis at maxmemory with noeviction refuses the Sets' script before running any of it:
+        // that is a full store, answered like our own ceiling (500, which ASP.NET ignores for a
+        // Set), not a dead one.
+        const full =
+          batch.writes && error instanceof Error && error.message.startsWith('OOM')
+            ? { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${error.message}` }
+            : null;
+        for (const operation of batch.operations) {
+          if (full !== null) operation.resolve(full);
+          else operation.reject(failure);
+        }
       },
     );
   }
@@ -329,12 +338,10 @@ export class RedisStore implements StateStore {
 
   private settled(): void {
     this.sentAtStart++;
-    if (this.sentAtStart === this.sentAt.length) {
-      this.sentAt.length = this.sentAtStart = 0;
-      if (this.heldBack) {
-        this.heldBack = false;
-        this.flush();
-      }
+    if (this.sentAtStart === this.sentAt.length) this.sentAt.length = this.sentAtStart = 0;
+    if (this.heldBack && this.sentAt.length - this.sentAtStart < MAX_COMMANDS_IN_FLIGHT) {
+      this.heldBack = false;
+      this.flush();
     }
   }
 

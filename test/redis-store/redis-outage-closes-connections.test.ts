@@ -197,8 +197,8 @@ describe('Redis store faults', () => {
     expect(locked.header('LockCookie')).toBe('2');
     expect((await client.exchange(request('GET', T, [['Exclusive', 'release'], ['LockCookie', 2]]))).head.status).toBe(200);
     expect((await client.exchange(request('HEAD', T), 'HEAD')).head.status).toBe(200);
-    // Requests pipelined behind a refused Set, so they share its batch (which Redis refuses
-    // whole): the Sets get 500, everything else is answered as it would be, in order.
+    // Requests pipelined around refused Sets, so they share their turn and go to Redis
+    // together: the Sets get 500, everything else is answered as it would be, in order.
     const big = Buffer.alloc(256 * 1024, 2);
     client.send(
       Buffer.concat([
