@@ -25,7 +25,7 @@ export interface PendingOperation {
 export class Batch {
   /** KEYS: the three shared keys, then one item key per operation. */
   readonly keys: string[];
-  /** The operations' codes and small arguments, ';' between operations (see redis-scripts.ts). */
+  /** The operations' codes and small arguments, each after a ';' (see redis-scripts.ts). */
   header = '';
   /** The Sets' bodies, in order, and their total size. */
   readonly bodies: Buffer[] = [];

@@ -34,6 +34,8 @@ export interface RedisStoreOptions {
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
+/** Script runs sent and not yet answered, past which a turn's batches wait (see flush). */
+const MAX_COMMANDS_IN_FLIGHT = 8;
 const LOG_INTERVAL_MS = 10_000;
 /** Reconnect backoff: 50 ms, 100 ms, ... at most every second. */
 const MAX_RECONNECT_DELAY_MS = 1000;
@@ -59,7 +61,7 @@ export class RedisStore implements StateStore {
   /** The operations of this event-loop turn, sent together when it ends (see redis-batches.ts). */
   private readonly turn: TurnBatches;
   private flushScheduled = false;
-  /** A flush found the previous one still awaiting replies; it goes when they are in. */
+  /** A flush found MAX_COMMANDS_IN_FLIGHT commands awaiting replies; it goes when one is in. */
   private heldBack = false;
   /** Send times of the commands awaiting a reply, oldest first (replies come back in order). */
   private readonly sentAt: number[] = [];
@@ -145,7 +147,7 @@ export class RedisStore implements StateStore {
   }
 
   get(key: string, exclusive: boolean): Promise<ReadOutcome> {
-    return this.enqueue(exclusive ? 'g - 1' : 'g - 0', key, this.readOutcome);
+    return this.enqueue(exclusive ? 'g 1' : 'g 0', key, this.readOutcome);
   }
 
   private readonly readOutcome = (r: Reply, at: number): ReadOutcome => {
@@ -164,15 +166,15 @@ export class RedisStore implements StateStore {
   };
 
   release(key: string, lockCookie: number): Promise<LockOutcome> {
-    return this.enqueue(`r - ${lockCookie}`, key, lockOutcome);
+    return this.enqueue(`r ${lockCookie}`, key, lockOutcome);
   }
 
   remove(key: string, lockCookie: number | undefined): Promise<LockOutcome> {
-    return this.enqueue(lockCookie === undefined ? 'd - -' : `d - ${lockCookie}`, key, lockOutcome);
+    return this.enqueue(lockCookie === undefined ? 'd -' : `d ${lockCookie}`, key, lockOutcome);
   }
 
   resetTimeout(key: string): Promise<typeof MISSING | typeof DONE> {
-    return this.enqueue('h -', key, doneOrMissing);
+    return this.enqueue('h', key, doneOrMissing);
   }
 
   set(key: string, request: SetRequest): Promise<WriteOutcome> {
@@ -213,21 +215,20 @@ export class RedisStore implements StateStore {
   private put(key: string, request: SetRequest, uninitialized: boolean): Promise<WriteOutcome> {
     const max = Number.isFinite(request.maxStoredBytes) ? request.maxStoredBytes : -1;
     const cookie = request.lockCookie ?? '-';
-    return this.enqueue(`s - ${request.timeoutMinutes} ${cookie} ${max} ${uninitialized ? 1 : 0}`, key, writeOutcome, request.body);
+    return this.enqueue(`s ${request.timeoutMinutes} ${cookie} ${max} ${uninitialized ? 1 : 0}`, key, writeOutcome, request.body);
   }
 
   /**
    * Adds one operation to this turn's batches; they leave when the turn ends, after the event
    * loop has read every client request that was ready, so the requests of many client
    * connections cost one script run and one write instead of one each. `operation` is its
-   * header entry with '-' for now (see redis-scripts.ts), filled in here with a caller's clock.
+   * header entry (see redis-scripts.ts); the batch's clock is put in front when it is sent.
    */
   private enqueue<T>(operation: string, key: string, outcome: (r: Reply, at: number) => T, body?: Buffer): Promise<T> {
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
     const batch = this.turn.batchFor(operation[0] as OperationCode, key);
     batch.keys.push(this.itemPrefix + key);
-    const entry = this.now === undefined ? operation : `${operation[0]} ${Math.trunc(this.now())}${operation.slice(3)}`;
-    batch.header = batch.header === '' ? entry : `${batch.header};${entry}`;
+    batch.header += `;${operation}`;
     if (body !== undefined) {
       batch.bodies.push(body);
       batch.bodyBytes += body.length;
@@ -246,10 +247,15 @@ export class RedisStore implements StateStore {
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.turn.empty) return;
-    // While a flush awaits its replies, what the next turns read waits and joins one larger
-    // flush when they arrive: fewer, fuller writes for Redis and for us. A Redis that stops
+    // Each turn's batches leave at once, so Redis runs one while we answer the replies of the
+    // one before and read the next requests: with one flush in flight at a time, one of the
+    // two processes sat idle while the other worked, and that idling, not CPU, capped
+    // throughput on a machine with cores to spare. Past MAX_COMMANDS_IN_FLIGHT (Redis is not
+    // keeping up), what the next turns read waits and joins one larger flush when replies come
+    // in: fewer, fuller writes, cheaper for both sides when CPU is short. A Redis that stops
     // answering is caught by the watchdog, which fails what is in flight and so this too.
-    if (this.sentAtStart < this.sentAt.length) {
+    // Order needs no waiting: Redis runs one connection's commands in the order sent.
+    if (this.sentAt.length - this.sentAtStart >= MAX_COMMANDS_IN_FLIGHT) {
       this.heldBack = true;
       return;
     }
@@ -264,7 +270,9 @@ export class RedisStore implements StateStore {
     const sha = batch.writes ? SHAS.ssWriteBatch : SHAS.ssBatch;
     this.sentAt.push(performance.now());
     // ioredis flattens the two arrays into the command's arguments.
-    this.evalsha(sha, batch.keys.length, batch.keys, this.itemPrefix, batch.header, batch.bodies).then(
+    // One clock reading for the whole batch: it runs as one atomic step, so all at one time.
+    const clock = this.now === undefined ? '-' : String(Math.trunc(this.now()));
+    this.evalsha(sha, batch.keys.length, batch.keys, this.itemPrefix, clock + batch.header, batch.bodies).then(
       (replies) => {
         this.settled();
         // One flat array: each operation's reply kind, then that kind's fields.
@@ -330,12 +338,10 @@ export class RedisStore implements StateStore {
 
   private settled(): void {
     this.sentAtStart++;
-    if (this.sentAtStart === this.sentAt.length) {
-      this.sentAt.length = this.sentAtStart = 0;
-      if (this.heldBack) {
-        this.heldBack = false;
-        this.flush();
-      }
+    if (this.sentAtStart === this.sentAt.length) this.sentAt.length = this.sentAtStart = 0;
+    if (this.heldBack && this.sentAt.length - this.sentAtStart < MAX_COMMANDS_IN_FLIGHT) {
+      this.heldBack = false;
+      this.flush();
     }
   }
 

@@ -1,8 +1,9 @@
 // What is real and what is logical in the Redis store's expiry. Real: each session hash carries
-// a Redis TTL equal to its sliding timeout, refreshed by every access, so Redis frees abandoned
-// sessions with no statescope server running. Logical: the deadline kept in the hash, on the
-// server's clock (a test's fake clock here), decides what a request sees. A session Redis has
-// already dropped by TTL is settled (404, bytes uncounted) by the next access.
+// a Redis TTL that always reaches past its sliding deadline (by up to a quarter of the timeout,
+// so a busy session renews it once per that much time instead of on every access), so Redis
+// frees abandoned sessions with no statescope server running. Logical: the deadline kept in the
+// hash, on the server's clock (a test's fake clock here), decides what a request sees. A session
+// Redis has already dropped by TTL is settled (404, bytes uncounted) by the next access.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStateServer, type RunningStateServer } from '../../server/stateserver/index.ts';
 import { FakeClock, RawClient, request } from '../stateserver/helpers.ts';
@@ -32,17 +33,27 @@ const redis = (command: string) => redisCommand(holder.redis.port, command);
 const pttl = async () => Number((await redis(`PTTL ${prefix}i:${KEY}`)).slice(1));
 
 describe('Redis store expiry', () => {
-  it('sets the sliding timeout as the real Redis TTL and refreshes it on every access', async () => {
+  it('sets a real Redis TTL past the sliding deadline and renews it before the deadline outruns it', async () => {
     await client.exchange(request('PUT', KEY, [['Timeout', 5]], 'v'));
     const first = await pttl();
-    expect(first).toBeGreaterThan(5 * MINUTE - 10_000);
-    expect(first).toBeLessThanOrEqual(5 * MINUTE);
+    // The timeout plus a quarter of it.
+    expect(first).toBeGreaterThan(6.25 * MINUTE - 10_000);
+    expect(first).toBeLessThanOrEqual(6.25 * MINUTE);
     // The logical deadline is on the injected clock, not on Redis's.
     expect(await redis(`HGET ${prefix}i:${KEY} x`)).toBe(String(clock.ms + 5 * MINUTE));
+    expect(await redis(`HGET ${prefix}i:${KEY} e`)).toBe(String(clock.ms + 6.25 * MINUTE));
+    // An access whose new deadline the TTL still covers leaves the TTL alone (cut short here by
+    // hand, so we can tell); the deadline slides all the same.
     await redis(`PEXPIRE ${prefix}i:${KEY} 60000`);
-    expect(await pttl()).toBeLessThanOrEqual(60_000);
+    clock.advance(MINUTE);
     await client.exchange(request('HEAD', KEY), 'HEAD');
-    expect(await pttl()).toBeGreaterThan(60_000);
+    expect(await pttl()).toBeLessThanOrEqual(60_000);
+    expect(await redis(`HGET ${prefix}i:${KEY} x`)).toBe(String(clock.ms + 5 * MINUTE));
+    // One whose new deadline would pass the TTL's end renews it, a quarter past the deadline.
+    clock.advance(MINUTE);
+    await client.exchange(request('GET', KEY));
+    expect(await pttl()).toBeGreaterThan(6.25 * MINUTE - 10_000);
+    expect(await redis(`HGET ${prefix}i:${KEY} e`)).toBe(String(clock.ms + 6.25 * MINUTE));
   });
 
   it('keeps Timeout 0 items without a TTL (no sliding expiry)', async () => {

@@ -197,6 +197,26 @@ describe('Redis store faults', () => {
     expect(locked.header('LockCookie')).toBe('2');
     expect((await client.exchange(request('GET', T, [['Exclusive', 'release'], ['LockCookie', 2]]))).head.status).toBe(200);
     expect((await client.exchange(request('HEAD', T), 'HEAD')).head.status).toBe(200);
+    // Requests pipelined around refused Sets, so they share their turn and go to Redis
+    // together: the Sets get 500, everything else is answered as it would be, in order.
+    const big = Buffer.alloc(256 * 1024, 2);
+    client.send(
+      Buffer.concat([
+        request('PUT', targetFor('filler-pipelined'), [['Timeout', 20]], big),
+        request('GET', T),
+        request('GET', T, [['Exclusive', 'acquire']]),
+        request('PUT', T, [['Timeout', 20], ['LockCookie', 3]], big),
+        request('GET', T, [['Exclusive', 'release'], ['LockCookie', 3]]),
+        request('HEAD', T),
+        request('GET', targetFor('never-stored')),
+      ]),
+      'PUT', 'GET', 'GET', 'PUT', 'GET', 'HEAD', 'GET',
+    );
+    const pipelined = [];
+    for (let i = 0; i < 7; i++) pipelined.push(await client.nextReply());
+    expect(pipelined.map((r) => r.head.status)).toEqual([500, 200, 200, 500, 200, 200, 404]);
+    expect(pipelined[1]!.body.toString()).toBe('kept');
+    expect(pipelined[2]!.header('LockCookie')).toBe('3');
     // Abandoning sessions frees room.
     for (let i = 0; i < 40; i++) await client.exchange(request('DELETE', targetFor(`filler${i}`)));
     expect((await client.exchange(request('PUT', T, [['Timeout', 20]], 'fits again'))).head.status).toBe(200);
