@@ -6,21 +6,11 @@ import { OUTCOME_CODES } from '../../server/capture/wire-types.ts';
 import { OUTCOME_TEXT as UI_OUTCOME_TEXT } from '../../ui/src/outcome-text.ts';
 import { makeRecord } from './fake-source.ts';
 import { closeAll, connectFeed, postJson, start } from './harness.ts';
+import { testCapture } from '../helpers/test-capture.ts';
 
 afterEach(closeAll);
 
-function capture(): LiveCapture {
-  return new LiveCapture({
-    listen: '127.0.0.1:42425',
-    upstream: '127.0.0.1:42424',
-    upstreamEmbedded: true,
-    version: 'test',
-    injection: { enabled: false, value: '4.0.30319' },
-    captureBodiesBytes: 0,
-    limits: { maxCount: 1000, maxBytes: 64 * 1024 * 1024 },
-    batchMs: 10,
-  });
-}
+const capture = (): LiveCapture => testCapture();
 
 describe('dashboard over LiveCapture', () => {
   it('streams ingested records, serves snapshot and detail, applies controls', async () => {
