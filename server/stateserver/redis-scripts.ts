@@ -53,7 +53,8 @@
 //   s  Set           timeout (min), cookie or -, max stored bytes (-1 none), uninitialized 1 / 0
 // Reply: the operations' replies, in order, in one flat array (cheaper to decode than nested
 // ones): 0 missing; 1 done; 2, body, timeout, firstRead 0/1, cookie or -1: found;
-// 3, lockDate, now, cookie: locked; 4, storedBytes: full.
+// 3, lockDate, now, cookie: locked; 4, storedBytes: full; 5: Redis is out of memory (a Set
+// refused at maxmemory, see "A full Redis" below).
 
 /** Items looked at per purge step, so one purge never blocks Redis for long. */
 export const PURGE_BATCH = 1000;
@@ -80,6 +81,8 @@ local function clock(given)
   nowText = string.format('%.0f', now)
 end
 local function num(x) return string.format('%.0f', x) end
+-- Redis was at maxmemory (noeviction) when this run started: Sets are refused (see OOM_CHECK).
+local outOfMemory = false
 -- P bytes, read once per script run and kept up to date by the writes below.
 local storedBytes
 local function stored()
@@ -236,6 +239,7 @@ local function resetTimeout(item, member)
 end
 
 local function set(item, member, itemPrefix, t, cookie, max, uninitialized, body)
+  if outOfMemory then return 5 end
   local size = #body
   local function room(freed)
     if max < 0 or stored() - freed + size <= max then return true end
@@ -365,18 +369,41 @@ return { purge(ARGV[1], ${PURGE_BATCH}) }
 /** Read-only totals: items counted and their bytes. KEYS as for a batch. */
 const STATS = `return { redis.call('HLEN', KEYS[2]), tonumber(redis.call('GET', KEYS[3])) or 0 }`;
 
-// Script flags (Redis 7.0+). With maxmemory and noeviction, Redis refuses scripts without
-// allow-oom while it is over the limit. Only Set may be refused that way (and is answered 500,
-// like our own ceiling); reads, locks, removes and purges must keep working on a full Redis,
-// since they only refresh an expiry or free memory. Hence two batch scripts, the same code with
-// different flags: Sets go only in ssWriteBatch, every other operation only in ssBatch.
-const STORES_DATA = '#!lua\n';
+// A full Redis: with maxmemory and noeviction, only Sets may be refused (answered 500, like our
+// own ceiling); reads, locks, removes and purges must keep working, since they only refresh an
+// expiry or free memory. Redis decides "full" once, when a script starts. A script with flags
+// (Redis 7.0+) and without allow-oom is then refused whole, before it runs, so a batch holding
+// Sets among other operations would have to be sent again without them, after later batches
+// already in flight had run. So the batch with Sets is a script without flags, which Redis runs
+// as it ran every script before 7.0: it starts even when full, and then refuses only the run's
+// first command that may grow memory (DENYOOM), and none after a first write. The run asks first
+// with a command of that kind that changes nothing (LPUSHX onto P expiries, which is never a
+// list: WRONGTYPE when there is room, 0 when it does not exist, OOM when full). Refused, it makes
+// a first write that cannot grow memory and changes nothing (PERSIST on P expiries, which never
+// has a TTL), after which every command runs, and answers its Sets 5 without touching them. So
+// Redis's own verdict decides, the run is never refused, and each batch runs once, in order.
+const OOM_CHECK = `
+do
+  local probe = redis.pcall('LPUSHX', expiries, '')
+  if type(probe) == 'table' and probe.err then
+    if string.sub(probe.err, 1, 3) == 'OOM' then
+      outOfMemory = true
+      redis.call('PERSIST', expiries)
+    elseif string.sub(probe.err, 1, 9) ~= 'WRONGTYPE' then
+      -- Anything else (MISCONF, READONLY): fail the batch before it writes anything.
+      return redis.error_reply(probe.err)
+    end
+  end
+end
+`;
 const KEEPS_WORKING_WHEN_FULL = '#!lua flags=allow-oom\n';
 const READ_ONLY = '#!lua flags=no-writes,allow-oom\n';
 
 export const SCRIPTS = {
+  /** A batch without Sets. */
   ssBatch: KEEPS_WORKING_WHEN_FULL + PRELUDE + OPERATIONS + BATCH,
-  ssWriteBatch: STORES_DATA + PRELUDE + OPERATIONS + BATCH,
+  /** A batch with Sets (and any other operations): no flags, see OOM_CHECK. */
+  ssWriteBatch: PRELUDE + OPERATIONS + OOM_CHECK + BATCH,
   ssPurge: KEEPS_WORKING_WHEN_FULL + PRELUDE + PURGE,
   ssStats: READ_ONLY + STATS,
 } as const;
