@@ -11,6 +11,7 @@
 //               timeout only); see "Lazy scores" below
 //   P sizes     hash: <key> -> body bytes, what the item counts against --max-stored-bytes
 //   P bytes     integer: the sum of P sizes
+//   P never     never written: the key a batch with Sets asks whether Redis is full about
 // The item hash carries a real Redis TTL (PEXPIRE) that always reaches past the sliding deadline,
 // so Redis frees an abandoned session by itself even when no statescope server runs. The deadline
 // x is the expiry on the clock the caller passes with each batch (Redis's own TIME when it passes
@@ -38,7 +39,7 @@
 // executed one after the other, each to completion, in the order given. A batch is atomic as a
 // whole, so each operation in it is too.
 //
-// Batch scripts: KEYS 1 expiries, 2 sizes, 3 bytes, then one item hash (P i:<key>) per operation.
+// Batch scripts: KEYS 1 expiries, 2 sizes, 3 bytes, 4 never, then one item hash (P i:<key>) per operation.
 // ARGV 1 the item key prefix (P i:, so each item's key is its KEYS name without it); ARGV 2 the
 // batch's time (Unix ms on the caller's clock, or '-' for one reading of Redis's TIME), then the
 // operations, one per item key, in KEYS order, each after a ';': its code and its own arguments,
@@ -67,7 +68,7 @@ const ROOM_PURGE_STEPS = 10;
 const TTL_SLACK_DIVISOR = 4;
 
 const PRELUDE = `
-local expiries, sizes, total = KEYS[1], KEYS[2], KEYS[3]
+local expiries, sizes, total, never = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- The time of the batch (set by clock() before the first operation), as a number and as text.
 local now, nowText
 local function clock(given)
@@ -311,7 +312,7 @@ local itemPrefix = ARGV[1]
 local skip = #itemPrefix + 1
 local replies = {}
 local n = 0
-local k = 4
+local k = 5
 local body = 3
 local started = false
 local sub, byte = string.sub, string.byte
@@ -377,19 +378,20 @@ const STATS = `return { redis.call('HLEN', KEYS[2]), tonumber(redis.call('GET', 
 // already in flight had run. So the batch with Sets is a script without flags, which Redis runs
 // as it ran every script before 7.0: it starts even when full, and then refuses only the run's
 // first command that may grow memory (DENYOOM), and none after a first write. The run asks first
-// with a command of that kind that changes nothing (LPUSHX onto P expiries, which is never a
-// list: WRONGTYPE when there is room, 0 when it does not exist, OOM when full). Refused, it makes
-// a first write that cannot grow memory and changes nothing (PERSIST on P expiries, which never
-// has a TTL), after which every command runs, and answers its Sets 5 without touching them. So
-// Redis's own verdict decides, the run is never refused, and each batch runs once, in order.
+// with a command of that kind that changes nothing (LPUSHX onto P never, a key that does not
+// exist: 0 when there is room, OOM when full; not a key that exists, whose WRONGTYPE Redis would
+// count in its error statistics). Refused, it makes a first write that cannot grow memory and
+// changes nothing (PERSIST on P never), after which every command runs, and answers its Sets 5
+// without touching them. So Redis's own verdict decides, the run is never refused, and each
+// batch runs once, in order.
 const OOM_CHECK = `
 do
-  local probe = redis.pcall('LPUSHX', expiries, '')
+  local probe = redis.pcall('LPUSHX', never, '')
   if type(probe) == 'table' and probe.err then
     if string.sub(probe.err, 1, 3) == 'OOM' then
       outOfMemory = true
-      redis.call('PERSIST', expiries)
-    elseif string.sub(probe.err, 1, 9) ~= 'WRONGTYPE' then
+      redis.call('PERSIST', never)
+    else
       -- Anything else (MISCONF, READONLY): fail the batch before it writes anything.
       return redis.error_reply(probe.err)
     end

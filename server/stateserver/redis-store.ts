@@ -78,7 +78,7 @@ export class RedisStore implements StateStore {
     this.label = describeStore({ kind: 'redis', url: options.url });
     this.prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     this.keys = { expiries: `${this.prefix}expiries`, sizes: `${this.prefix}sizes`, bytes: `${this.prefix}bytes` };
-    this.sharedKeys = [this.keys.expiries, this.keys.sizes, this.keys.bytes];
+    this.sharedKeys = [this.keys.expiries, this.keys.sizes, this.keys.bytes, `${this.prefix}never`];
     this.itemPrefix = `${this.prefix}i:`;
     this.turn = new TurnBatches(this.sharedKeys);
     this.now = options.now;
