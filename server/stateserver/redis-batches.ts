@@ -1,10 +1,8 @@
 // Groups the Redis store's operations of one event-loop turn into batches, each sent as one
-// script run (see redis-scripts.ts). Sets must go in a script Redis refuses when it is out of
-// memory, every other operation in one that keeps working then, so a turn yields pairs of
-// batches sent in order: first the other operations, then the Sets. An operation moves ahead of
-// Sets that arrived before it only when that cannot change what anyone sees: never onto a key
-// one of those Sets writes, and never a Remove (it frees room a Set may need). Operations on one
-// key therefore run in arrival order, and so does everything a client pipelines on one key.
+// script run (see redis-scripts.ts), in arrival order: a batch holding Sets runs as the script
+// that answers them "out of memory" itself when Redis is full, so nothing needs to go apart
+// from them, and operations on one key, and everything a client pipelines, run in the order
+// they came. A new batch starts only where one is full.
 import type { OperationCode } from './redis-scripts.ts';
 
 /** Operations per batch at most, so one script run never holds Redis up for long. */
@@ -32,62 +30,41 @@ export class Batch {
   bodyBytes = 0;
   readonly operations: PendingOperation[] = [];
 
-  constructor(
-    /** Holds Sets (the script Redis refuses when out of memory). */
-    readonly writes: boolean,
-    sharedKeys: readonly string[],
-  ) {
+  /** Holds Sets (so it runs as the script that refuses them when Redis is full). */
+  writes = false;
+
+  constructor(sharedKeys: readonly string[]) {
     this.keys = sharedKeys.slice();
   }
 }
 
-const full = (batch: Batch | null): boolean =>
-  batch !== null && (batch.operations.length >= MAX_BATCH_OPERATIONS || batch.bodyBytes >= MAX_BATCH_BODY_BYTES);
-
-interface Pair {
-  others: Batch | null;
-  sets: Batch | null;
-  /** Keys the pair's Sets write. */
-  setKeys: Set<string>;
-}
+const full = (batch: Batch): boolean =>
+  batch.operations.length >= MAX_BATCH_OPERATIONS || batch.bodyBytes >= MAX_BATCH_BODY_BYTES;
 
 export class TurnBatches {
-  private pairs: Pair[] = [];
+  private batches: Batch[] = [];
 
   constructor(private readonly sharedKeys: readonly string[]) {}
 
   get empty(): boolean {
-    return this.pairs.length === 0;
+    return this.batches.length === 0;
   }
 
-  /** The batch the operation `code` on `key` joins (the caller adds its key, header and body). */
-  batchFor(code: OperationCode, key: string): Batch {
-    let pair = this.pairs[this.pairs.length - 1];
-    if (code === 's') {
-      if (pair === undefined || full(pair.sets)) pair = this.newPair();
-      pair.setKeys.add(key);
-      return (pair.sets ??= new Batch(true, this.sharedKeys));
+  /** The batch the operation `code` joins (the caller adds its key, header and body). */
+  batchFor(code: OperationCode): Batch {
+    let batch = this.batches[this.batches.length - 1];
+    if (batch === undefined || full(batch)) {
+      batch = new Batch(this.sharedKeys);
+      this.batches.push(batch);
     }
-    if (pair === undefined || full(pair.others) || (pair.sets !== null && (code === 'd' || pair.setKeys.has(key)))) {
-      pair = this.newPair();
-    }
-    return (pair.others ??= new Batch(false, this.sharedKeys));
+    if (code === 's') batch.writes = true;
+    return batch;
   }
 
   /** This turn's batches in the order they must be sent; the next turn starts empty. */
   take(): Batch[] {
-    const batches: Batch[] = [];
-    for (const pair of this.pairs) {
-      if (pair.others !== null) batches.push(pair.others);
-      if (pair.sets !== null) batches.push(pair.sets);
-    }
-    this.pairs = [];
+    const batches = this.batches;
+    this.batches = [];
     return batches;
-  }
-
-  private newPair(): Pair {
-    const pair: Pair = { others: null, sets: null, setKeys: new Set() };
-    this.pairs.push(pair);
-    return pair;
   }
 }

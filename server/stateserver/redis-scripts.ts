@@ -11,6 +11,7 @@
 //               timeout only); see "Lazy scores" below
 //   P sizes     hash: <key> -> body bytes, what the item counts against --max-stored-bytes
 //   P bytes     integer: the sum of P sizes
+//   P never     never written: the key a batch with Sets asks whether Redis is full about
 // The item hash carries a real Redis TTL (PEXPIRE) that always reaches past the sliding deadline,
 // so Redis frees an abandoned session by itself even when no statescope server runs. The deadline
 // x is the expiry on the clock the caller passes with each batch (Redis's own TIME when it passes
@@ -38,7 +39,7 @@
 // executed one after the other, each to completion, in the order given. A batch is atomic as a
 // whole, so each operation in it is too.
 //
-// Batch scripts: KEYS 1 expiries, 2 sizes, 3 bytes, then one item hash (P i:<key>) per operation.
+// Batch scripts: KEYS 1 expiries, 2 sizes, 3 bytes, 4 never, then one item hash (P i:<key>) per operation.
 // ARGV 1 the item key prefix (P i:, so each item's key is its KEYS name without it); ARGV 2 the
 // batch's time (Unix ms on the caller's clock, or '-' for one reading of Redis's TIME), then the
 // operations, one per item key, in KEYS order, each after a ';': its code and its own arguments,
@@ -53,7 +54,8 @@
 //   s  Set           timeout (min), cookie or -, max stored bytes (-1 none), uninitialized 1 / 0
 // Reply: the operations' replies, in order, in one flat array (cheaper to decode than nested
 // ones): 0 missing; 1 done; 2, body, timeout, firstRead 0/1, cookie or -1: found;
-// 3, lockDate, now, cookie: locked; 4, storedBytes: full.
+// 3, lockDate, now, cookie: locked; 4, storedBytes: full; 5: Redis is out of memory (a Set
+// refused at maxmemory, see "A full Redis" below).
 
 /** Items looked at per purge step, so one purge never blocks Redis for long. */
 export const PURGE_BATCH = 1000;
@@ -66,7 +68,7 @@ const ROOM_PURGE_STEPS = 10;
 const TTL_SLACK_DIVISOR = 4;
 
 const PRELUDE = `
-local expiries, sizes, total = KEYS[1], KEYS[2], KEYS[3]
+local expiries, sizes, total, never = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- The time of the batch (set by clock() before the first operation), as a number and as text.
 local now, nowText
 local function clock(given)
@@ -80,6 +82,8 @@ local function clock(given)
   nowText = string.format('%.0f', now)
 end
 local function num(x) return string.format('%.0f', x) end
+-- Redis was at maxmemory (noeviction) when this run started: Sets are refused (see OOM_CHECK).
+local outOfMemory = false
 -- P bytes, read once per script run and kept up to date by the writes below.
 local storedBytes
 local function stored()
@@ -236,6 +240,7 @@ local function resetTimeout(item, member)
 end
 
 local function set(item, member, itemPrefix, t, cookie, max, uninitialized, body)
+  if outOfMemory then return 5 end
   local size = #body
   local function room(freed)
     if max < 0 or stored() - freed + size <= max then return true end
@@ -307,7 +312,7 @@ local itemPrefix = ARGV[1]
 local skip = #itemPrefix + 1
 local replies = {}
 local n = 0
-local k = 4
+local k = 5
 local body = 3
 local started = false
 local sub, byte = string.sub, string.byte
@@ -365,18 +370,42 @@ return { purge(ARGV[1], ${PURGE_BATCH}) }
 /** Read-only totals: items counted and their bytes. KEYS as for a batch. */
 const STATS = `return { redis.call('HLEN', KEYS[2]), tonumber(redis.call('GET', KEYS[3])) or 0 }`;
 
-// Script flags (Redis 7.0+). With maxmemory and noeviction, Redis refuses scripts without
-// allow-oom while it is over the limit. Only Set may be refused that way (and is answered 500,
-// like our own ceiling); reads, locks, removes and purges must keep working on a full Redis,
-// since they only refresh an expiry or free memory. Hence two batch scripts, the same code with
-// different flags: Sets go only in ssWriteBatch, every other operation only in ssBatch.
-const STORES_DATA = '#!lua\n';
+// A full Redis: with maxmemory and noeviction, only Sets may be refused (answered 500, like our
+// own ceiling); reads, locks, removes and purges must keep working, since they only refresh an
+// expiry or free memory. Redis decides "full" once, when a script starts. A script with flags
+// (Redis 7.0+) and without allow-oom is then refused whole, before it runs, so a batch holding
+// Sets among other operations would have to be sent again without them, after later batches
+// already in flight had run. So the batch with Sets is a script without flags, which Redis runs
+// as it ran every script before 7.0: it starts even when full, and then refuses only the run's
+// first command that may grow memory (DENYOOM), and none after a first write. The run asks first
+// with a command of that kind that changes nothing (LPUSHX onto P never, a key that does not
+// exist: 0 when there is room, OOM when full; not a key that exists, whose WRONGTYPE Redis would
+// count in its error statistics). Refused, it makes a first write that cannot grow memory and
+// changes nothing (PERSIST on P never), after which every command runs, and answers its Sets 5
+// without touching them. So Redis's own verdict decides, the run is never refused, and each
+// batch runs once, in order.
+const OOM_CHECK = `
+do
+  local probe = redis.pcall('LPUSHX', never, '')
+  if type(probe) == 'table' and probe.err then
+    if string.sub(probe.err, 1, 3) == 'OOM' then
+      outOfMemory = true
+      redis.call('PERSIST', never)
+    else
+      -- Anything else (MISCONF, READONLY): fail the batch before it writes anything.
+      return redis.error_reply(probe.err)
+    end
+  end
+end
+`;
 const KEEPS_WORKING_WHEN_FULL = '#!lua flags=allow-oom\n';
 const READ_ONLY = '#!lua flags=no-writes,allow-oom\n';
 
 export const SCRIPTS = {
+  /** A batch without Sets. */
   ssBatch: KEEPS_WORKING_WHEN_FULL + PRELUDE + OPERATIONS + BATCH,
-  ssWriteBatch: STORES_DATA + PRELUDE + OPERATIONS + BATCH,
+  /** A batch with Sets (and any other operations): no flags, see OOM_CHECK. */
+  ssWriteBatch: PRELUDE + OPERATIONS + OOM_CHECK + BATCH,
   ssPurge: KEEPS_WORKING_WHEN_FULL + PRELUDE + PURGE,
   ssStats: READ_ONLY + STATS,
 } as const;

@@ -78,7 +78,7 @@ export class RedisStore implements StateStore {
     this.label = describeStore({ kind: 'redis', url: options.url });
     this.prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     this.keys = { expiries: `${this.prefix}expiries`, sizes: `${this.prefix}sizes`, bytes: `${this.prefix}bytes` };
-    this.sharedKeys = [this.keys.expiries, this.keys.sizes, this.keys.bytes];
+    this.sharedKeys = [this.keys.expiries, this.keys.sizes, this.keys.bytes, `${this.prefix}never`];
     this.itemPrefix = `${this.prefix}i:`;
     this.turn = new TurnBatches(this.sharedKeys);
     this.now = options.now;
@@ -226,7 +226,7 @@ export class RedisStore implements StateStore {
    */
   private enqueue<T>(operation: string, key: string, outcome: (r: Reply, at: number) => T, body?: Buffer): Promise<T> {
     if (!this.connected) return Promise.reject(new StoreUnavailable(`Redis store ${this.label}: not connected`));
-    const batch = this.turn.batchFor(operation[0] as OperationCode, key);
+    const batch = this.turn.batchFor(operation[0] as OperationCode);
     batch.keys.push(this.itemPrefix + key);
     batch.header += `;${operation}`;
     if (body !== undefined) {
@@ -292,18 +292,10 @@ export class RedisStore implements StateStore {
       },
       (error: unknown) => {
         this.settled();
+        // A full Redis never refuses a batch (its Sets are answered 5 inside it): any error is
+        // a fault.
         const failure = this.failure(error);
-        // Redis at maxmemory with noeviction refuses the Sets' script before running any of it:
-        // that is a full store, answered like our own ceiling (500, which ASP.NET ignores for a
-        // Set), not a dead one.
-        const full =
-          batch.writes && error instanceof Error && error.message.startsWith('OOM')
-            ? { kind: 'full', storedBytes: -1, detail: `Redis refused the write: ${error.message}` }
-            : null;
-        for (const operation of batch.operations) {
-          if (full !== null) operation.resolve(full);
-          else operation.reject(failure);
-        }
+        for (const operation of batch.operations) operation.reject(failure);
       },
     );
   }
@@ -374,8 +366,17 @@ export class RedisStore implements StateStore {
 }
 
 // Replies (see redis-scripts.ts), at offset `at` of a batch's flat reply, to outcomes.
-/** Elements of each reply kind, the kind included: missing, done, found, locked, full. */
-const REPLY_LENGTHS: readonly number[] = [1, 1, 5, 4, 2];
+/** Elements of each reply kind, the kind included: missing, done, found, locked, full, out of memory. */
+const REPLY_LENGTHS: readonly number[] = [1, 1, 5, 4, 2, 1];
+/**
+ * A Set Redis refused at maxmemory (noeviction): a full store, answered like our own ceiling
+ * (500, which ASP.NET ignores for a Set), not a dead one.
+ */
+const REDIS_FULL: WriteOutcome = {
+  kind: 'full',
+  storedBytes: -1,
+  detail: "Redis refused the write: OOM, used memory > 'maxmemory'",
+};
 const doneOrMissing = (r: Reply, at: number): typeof DONE | typeof MISSING => (r[at] === 1 ? DONE : MISSING);
 const lockOutcome = (r: Reply, at: number): LockOutcome => (r[at] === 1 ? DONE : lockOrMissing(r, at));
 const lockOrMissing = (r: Reply, at: number): LockedOutcome | typeof MISSING => (r[at] === 3 ? locked(r, at) : MISSING);
@@ -387,6 +388,7 @@ const locked = (r: Reply, at: number): LockedOutcome => ({
 });
 const writeOutcome = (r: Reply, at: number): WriteOutcome => {
   if (r[at] === 4) return { kind: 'full', storedBytes: r[at + 1] as number };
+  if (r[at] === 5) return REDIS_FULL;
   if (r[at] === 3) return locked(r, at);
   return DONE;
 };

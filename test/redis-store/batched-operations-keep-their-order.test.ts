@@ -1,6 +1,5 @@
-// The Redis store sends the operations it reads in one event-loop turn as one batch, and moves
-// the non-Set operations of a turn ahead of its Sets (the two go in different scripts, see
-// redis-batches.ts). The risk: a client that pipelines sees its requests answered as if run in
+// The Redis store sends the operations it reads in one event-loop turn as one batch (see
+// redis-batches.ts), Sets among the others. The risk: a client that pipelines sees its requests answered as if run in
 // another order than it sent them. Each test sends its whole sequence in one write, so it lands
 // in one turn, and compares every reply byte for byte with what the in-memory store (which runs
 // each request to completion as it is read) answers to the same bytes.

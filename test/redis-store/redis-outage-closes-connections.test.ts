@@ -209,14 +209,18 @@ describe('Redis store faults', () => {
         request('GET', T, [['Exclusive', 'release'], ['LockCookie', 3]]),
         request('HEAD', T),
         request('GET', targetFor('never-stored')),
+        request('GET', T),
       ]),
-      'PUT', 'GET', 'GET', 'PUT', 'GET', 'HEAD', 'GET',
+      'PUT', 'GET', 'GET', 'PUT', 'GET', 'HEAD', 'GET', 'GET',
     );
     const pipelined = [];
-    for (let i = 0; i < 7; i++) pipelined.push(await client.nextReply());
-    expect(pipelined.map((r) => r.head.status)).toEqual([500, 200, 200, 500, 200, 200, 404]);
+    for (let i = 0; i < 8; i++) pipelined.push(await client.nextReply());
+    expect(pipelined.map((r) => r.head.status)).toEqual([500, 200, 200, 500, 200, 200, 404, 200]);
     expect(pipelined[1]!.body.toString()).toBe('kept');
     expect(pipelined[2]!.header('LockCookie')).toBe('3');
+    // The refused Set left the item as it was, and the lock to the Release after it.
+    expect(pipelined[7]!.body.toString()).toBe('kept');
+    expect(pipelined[7]!.header('LockCookie')).toBeUndefined();
     // Abandoning sessions frees room.
     for (let i = 0; i < 40; i++) await client.exchange(request('DELETE', targetFor(`filler${i}`)));
     expect((await client.exchange(request('PUT', T, [['Timeout', 20]], 'fits again'))).head.status).toBe(200);
