@@ -28,8 +28,13 @@ export interface LiveCaptureOptions {
   thresholds?: Partial<DiagnosisThresholds>;
 }
 
-/** Records waiting for observePending at most: a bound however long a flush takes to come. */
-const MAX_UNOBSERVED = 4096;
+/**
+ * Records waiting for observePending at most. Small on purpose: a batch runs on the relay's
+ * thread, and 50 ms of traffic at once (about 1,500 records under load) held every connection
+ * for milliseconds (p99 at 16 connections 3.6 ms against the pipe's 1.3; with 256: 1.75, with
+ * 64: 1.61 ms, and CPU per request no worse: the caches stay warm over 64 records already).
+ */
+const MAX_UNOBSERVED = 64;
 
 type BatchListener = (batch: readonly ExchangeRecord[]) => void;
 
