@@ -9,7 +9,8 @@
 // texts: what is really kept); the oldest records are evicted first and counted.
 import { REQUEST_KINDS } from '../protocol/index.ts';
 import { ByteRing } from './byte-ring.ts';
-import { decodeRecord, extrasOf, summarize, type SummaryFields } from './record-codec.ts';
+import { binaryTablesOf, decodeRecord, extrasOf, summarize, type BinaryTables, type SummaryFields } from './record-codec.ts';
+import { NO_REF, readTable, TableWriter } from './session-items-binary.ts';
 import { OUTCOME_CODES, type ExchangeRecord, type ExchangeSummary, type OutcomeCode } from './wire-types.ts';
 
 export interface StoreLimits {
@@ -21,7 +22,6 @@ export interface StoreLimits {
 export const INDEX_BYTES_PER_SLOT = 8 * 8 + 4 + 2 + 3 + 2 * 2;
 /** The blob's own header: request head, reply head and extras lengths, inline client/upstream lengths. */
 const BLOB_HEADER = 16;
-const NO_REF = 0xffff;
 
 const HAS_REQUEST = 1;
 const HAS_REPLY = 2;
@@ -29,6 +29,10 @@ const INJECTED = 4;
 const VERSION_PRESENT = 8;
 const NO_FIRST_BYTE = 16;
 const NO_LATENCY = 32;
+/** Item tables (--session-items) follow the extras: a byte saying which sides, then each (session-items-binary.ts). */
+const HAS_TABLES = 64;
+const REQUEST_TABLE = 1;
+const REPLY_TABLE = 2;
 
 const KIND_CODES = new Map<string, number>(REQUEST_KINDS.map((k, i) => [k, i]));
 const OUTCOME_INDEX = new Map<string, number>(OUTCOME_CODES.map((o, i) => [o, i]));
@@ -112,6 +116,10 @@ export class CompactStore implements Iterable<ExchangeRecord> {
   private index: Index;
   private ring: ByteRing;
   private readonly strings = new StringTable();
+  /** Item and class names of the item tables (apart from the addresses, which can be many). */
+  private readonly names = new StringTable();
+  private readonly requestTable = new TableWriter(this.names);
+  private readonly replyTable = new TableWriter(this.names);
   private head = 0; // slot of the oldest record
   private count = 0;
   private usedBytes = 0;
@@ -156,7 +164,12 @@ export class CompactStore implements Iterable<ExchangeRecord> {
     const clientBytes = clientInline === '' ? 0 : Buffer.byteLength(clientInline);
     const upstreamBytes = upstreamInline === '' ? 0 : Buffer.byteLength(upstreamInline);
     const extrasBytes = extras === '' ? 0 : Buffer.byteLength(extras);
-    const length = BLOB_HEADER + clientBytes + upstreamBytes + requestHead.length + replyHead.length + extrasBytes;
+    const tables = binaryTablesOf(record);
+    const requestTable = tables?.request;
+    const replyTable = tables?.reply;
+    const tablesBytes =
+      tables === null ? 0 : 1 + (requestTable ? this.requestTable.measure(requestTable) : 0) + (replyTable ? this.replyTable.measure(replyTable) : 0);
+    const length = BLOB_HEADER + clientBytes + upstreamBytes + requestHead.length + replyHead.length + extrasBytes + tablesBytes;
     if (length > this.limits.maxBytes || clientBytes > 0xffff || upstreamBytes > 0xffff) {
       this.evictedTotal++; // larger than the whole store: kept only by the taps (log, metrics)
       return;
@@ -183,7 +196,12 @@ export class CompactStore implements Iterable<ExchangeRecord> {
     if (upstreamBytes > 0) at += blob.write(upstreamInline, at, 'utf8');
     if (requestHead.length > 0) at += blob.write(requestHead, at, 'latin1');
     if (replyHead.length > 0) at += blob.write(replyHead, at, 'latin1');
-    if (extrasBytes > 0) blob.write(extras, at, 'utf8');
+    if (extrasBytes > 0) at += blob.write(extras, at, 'utf8');
+    if (tables !== null) {
+      blob[at++] = (requestTable ? REQUEST_TABLE : 0) | (replyTable ? REPLY_TABLE : 0);
+      if (requestTable) at = this.requestTable.write(blob, at);
+      if (replyTable) at = this.replyTable.write(blob, at);
+    }
     if (!inPlace) this.ring.write(this.writeAt, blob, length);
 
     const ix = this.index;
@@ -206,7 +224,8 @@ export class CompactStore implements Iterable<ExchangeRecord> {
       (reply?.injected ? INJECTED : 0) |
       (reply?.versionHeader.present ? VERSION_PRESENT : 0) |
       (record.firstByteMs === null ? NO_FIRST_BYTE : 0) |
-      (record.latencyMs === null ? NO_LATENCY : 0);
+      (record.latencyMs === null ? NO_LATENCY : 0) |
+      (tables !== null ? HAS_TABLES : 0);
     ix.clientRef[slot] = clientRef;
     ix.upstreamRef[slot] = upstreamRef;
 
@@ -266,7 +285,10 @@ export class CompactStore implements Iterable<ExchangeRecord> {
   /** Table rows of the newest `limit` records, oldest first, read without building the records. */
   newestSummaries(limit: number): ExchangeSummary[] {
     const out: ExchangeSummary[] = [];
-    for (let i = Math.max(0, this.count - limit); i < this.count; i++) out.push(summarize(...this.read(i)));
+    for (let i = Math.max(0, this.count - limit); i < this.count; i++) {
+      const [f, requestHead, replyHead, extras] = this.read(i);
+      out.push(summarize(f, requestHead, replyHead, extras));
+    }
     return out;
   }
 
@@ -306,12 +328,12 @@ export class CompactStore implements Iterable<ExchangeRecord> {
   }
 
   private decode(i: number): ExchangeRecord {
-    const [f, requestHead, replyHead, extras] = this.read(i);
-    return decodeRecord(f, requestHead, replyHead, extras);
+    const [f, requestHead, replyHead, extras, tables] = this.read(i, true);
+    return decodeRecord(f, requestHead, replyHead, extras, tables);
   }
 
-  /** The index fields and stored texts at position i (0 = oldest). */
-  private read(i: number): [SummaryFields, string | null, string | null, string] {
+  /** The index fields and stored texts at position i (0 = oldest), and with `withTables` its item tables. */
+  private read(i: number, withTables = false): [SummaryFields, string | null, string | null, string, BinaryTables | null] {
     const ix = this.index;
     const slot = (this.head + i) % ix.size;
     const { buffer, start } = this.ring.read(ix.offsets[slot]!, ix.lengths[slot]!, this.readScratch);
@@ -328,6 +350,14 @@ export class CompactStore implements Iterable<ExchangeRecord> {
     at += requestLength + replyLength;
     const extras = extrasLength > 0 ? buffer.toString('utf8', at, at + extrasLength) : '';
     const flags = ix.flags[slot]!;
+    let tables: BinaryTables | null = null;
+    if (withTables && flags & HAS_TABLES) {
+      at += extrasLength;
+      const sides = buffer[at++]!;
+      tables = {};
+      if (sides & REQUEST_TABLE) [tables.request, at] = readTable(buffer, at, this.names);
+      if (sides & REPLY_TABLE) [tables.reply] = readTable(buffer, at, this.names);
+    }
     const fields: SummaryFields = {
       id: ix.ids[slot]!,
       connectionId: ix.connectionIds[slot]!,
@@ -348,6 +378,7 @@ export class CompactStore implements Iterable<ExchangeRecord> {
       flags & HAS_REQUEST ? heads.slice(0, requestLength) : null,
       flags & HAS_REPLY ? heads.slice(requestLength) : null,
       extras,
+      tables,
     ];
   }
 

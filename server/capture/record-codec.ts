@@ -9,7 +9,8 @@
 // kept in the extras too, so the store gives back exactly what it was given.
 import { decodeTarget } from '../protocol/index.ts';
 import { buildReplyRecord, buildRequestRecord, lockAgeSecondsOf, replyHeaderValuesOf, requestLockCookieOf } from './record-builder.ts';
-import { sessionItemsFromStored, storedSessionItems } from './session-items-capture.ts';
+import type { BinaryTable } from './session-items-binary.ts';
+import { isRelayTable } from './session-items-capture.ts';
 import { toSummary } from './summary.ts';
 import { requestHeadFromText, responseHeadFromText } from './stored-head.ts';
 import type { ExchangeRecord, ExchangeSummary, ReplyRecord, RequestKind, RequestRecord, SessionItemsRecord, VersionState } from './wire-types.ts';
@@ -27,7 +28,7 @@ interface Extras {
   /** request.bodyDigest, reply.bodyDigest (for the redundant-writes diagnosis and exports) */
   qd?: string;
   pd?: string;
-  /** request.sessionItems, reply.sessionItems (--session-items; the relay's own tables as a compact array, see storedSessionItems) */
+  /** request.sessionItems, reply.sessionItems (--session-items) when not the relay's own: those the store keeps in binary (session-items-binary.ts) */
   qs?: SessionItemsRecord;
   ps?: SessionItemsRecord;
   /** Fields of a saved record that differ from what its head says. */
@@ -68,27 +69,17 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
     (reply === null || (reply.body === undefined && reply.injectedLine === undefined))
   ) {
     // Body digests are on most Sets and Gets; they are base64 text, safe in JSON as they are,
-    // so the common case is a concatenation rather than a JSON.stringify. Item tables
-    // (--session-items) are shared between records and never changed, so each is turned into
-    // its stored text once (storedSessionItems, a compact JSON array for the relay's tables).
+    // so the common case is a concatenation rather than a JSON.stringify. The relay's item
+    // tables (--session-items) are not extras: the store keeps them in binary (binaryTables).
     const qd = request?.bodyDigest;
     const pd = reply?.bodyDigest;
     const qs = request?.sessionItems;
     const ps = reply?.sessionItems;
-    if (qd === undefined && pd === undefined && qs === undefined && ps === undefined) return '';
-    if (BASE64.test(qd ?? '') && BASE64.test(pd ?? '')) {
-      if (qs === undefined && ps === undefined) {
+    if ((qs === undefined || isRelayTable(qs)) && (ps === undefined || isRelayTable(ps))) {
+      if (qd === undefined && pd === undefined) return '';
+      if (BASE64.test(qd ?? '') && BASE64.test(pd ?? '')) {
         return qd === undefined ? `{"pd":"${pd}"}` : pd === undefined ? `{"qd":"${qd}"}` : `{"qd":"${qd}","pd":"${pd}"}`;
       }
-      // With --session-items: a Set's request or a Get's reply carries a table (one template each).
-      if (ps === undefined && pd === undefined && qd !== undefined) return `{"qd":"${qd}","qs":${storedSessionItems(qs!)}}`;
-      if (qs === undefined && qd === undefined && pd !== undefined) return `{"pd":"${pd}","ps":${storedSessionItems(ps!)}}`;
-      let text = '';
-      if (qd !== undefined) text += `,"qd":"${qd}"`;
-      if (qs !== undefined) text += `,"qs":${storedSessionItems(qs)}`;
-      if (pd !== undefined) text += `,"pd":"${pd}"`;
-      if (ps !== undefined) text += `,"ps":${storedSessionItems(ps)}`;
-      return `{${text.slice(1)}}`;
     }
   }
   const x: Extras = {};
@@ -97,7 +88,7 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
     if (request.body !== undefined) x.qb = request.body;
     if (request.bodyTruncated !== undefined) x.qt = request.bodyTruncated;
     if (request.bodyDigest !== undefined) x.qd = request.bodyDigest;
-    if (request.sessionItems !== undefined) x.qs = request.sessionItems;
+    if (request.sessionItems !== undefined && !isRelayTable(request.sessionItems)) x.qs = request.sessionItems;
     if (!exact) {
       const differs = differences(request, decodeRequest(request.head, request.bodySize, undefined), DERIVED_REQUEST_KEYS);
       if (differs) x.q = differs;
@@ -108,7 +99,7 @@ export function extrasOf(record: ExchangeRecord, exact: boolean): string {
     if (reply.bodyTruncated !== undefined) x.pt = reply.bodyTruncated;
     if (reply.injectedLine !== undefined) x.pi = reply.injectedLine;
     if (reply.bodyDigest !== undefined) x.pd = reply.bodyDigest;
-    if (reply.sessionItems !== undefined) x.ps = reply.sessionItems;
+    if (reply.sessionItems !== undefined && !isRelayTable(reply.sessionItems)) x.ps = reply.sessionItems;
     if (!exact) {
       const differs = differences(reply, decodeReply(reply.head, reply.bodySize, undefined), DERIVED_REPLY_KEYS);
       if (differs) x.p = differs;
@@ -149,7 +140,7 @@ function decodeRequest(head: string, bodySize: number, x: Extras | undefined): R
   if (x?.qb !== undefined) request.body = x.qb;
   if (x?.qt !== undefined) request.bodyTruncated = x.qt;
   if (x?.qd !== undefined) request.bodyDigest = x.qd;
-  if (x?.qs !== undefined) request.sessionItems = sessionItemsFromStored(x.qs);
+  if (x?.qs !== undefined) request.sessionItems = x.qs;
   return request;
 }
 
@@ -159,12 +150,27 @@ function decodeReply(head: string, bodySize: number, x: Extras | undefined): Rep
   if (x?.pb !== undefined) reply.body = x.pb;
   if (x?.pt !== undefined) reply.bodyTruncated = x.pt;
   if (x?.pd !== undefined) reply.bodyDigest = x.pd;
-  if (x?.ps !== undefined) reply.sessionItems = sessionItemsFromStored(x.ps);
+  if (x?.ps !== undefined) reply.sessionItems = x.ps;
   return reply;
 }
 
-/** The record again, from its index fields, its stored heads (null: none) and its extras. */
-export function decodeRecord(f: IndexedFields, requestHead: string | null, replyHead: string | null, extras: string): ExchangeRecord {
+/** The item tables the store keeps in binary beside a record's extras: the relay's own. */
+export interface BinaryTables {
+  request?: BinaryTable;
+  reply?: BinaryTable;
+}
+
+/** The relay's item tables of a record, which the store keeps in binary rather than in its extras. */
+export function binaryTablesOf(record: ExchangeRecord): BinaryTables | null {
+  const qs = record.request?.sessionItems;
+  const ps = record.reply?.sessionItems;
+  const request = isRelayTable(qs) ? qs : undefined;
+  const reply = isRelayTable(ps) ? ps : undefined;
+  return request === undefined && reply === undefined ? null : { request, reply };
+}
+
+/** The record again, from its index fields, its stored heads (null: none), its extras and its binary tables. */
+export function decodeRecord(f: IndexedFields, requestHead: string | null, replyHead: string | null, extras: string, tables: BinaryTables | null = null): ExchangeRecord {
   const x = extras === '' ? undefined : (JSON.parse(extras) as Extras);
   const record: ExchangeRecord = {
     id: f.id,
@@ -178,6 +184,8 @@ export function decodeRecord(f: IndexedFields, requestHead: string | null, reply
     reply: replyHead === null ? null : decodeReply(replyHead, f.replyBodySize, x),
     outcome: f.outcome,
   };
+  if (tables?.request !== undefined && record.request) record.request.sessionItems = tables.request;
+  if (tables?.reply !== undefined && record.reply) record.reply.sessionItems = tables.reply;
   if (x?.e !== undefined) record.error = x.e;
   return record;
 }

@@ -14,7 +14,7 @@ import {
   type SessionBodyLimits,
   type SessionBodyResult,
 } from '../protocol/session-body.ts';
-import { SESSION_ITEM_TYPES, type SessionItemInfo, type SessionItemsTable } from '../protocol/session-items.ts';
+import type { SessionItemsTable } from '../protocol/session-items.ts';
 import { KeySectionMemo, WholeBodyReader, decodeWholeWith } from '../protocol/session-items-whole.ts';
 import { BodyCapture } from './record-builder.ts';
 import type { SessionItemEntry, SessionItemsRecord } from './wire-types.ts';
@@ -29,10 +29,8 @@ export function parseSessionItemsMode(value: string | boolean | undefined): Sess
   throw new RangeError(`--session-items takes no value or "hashed", got "${value}"`);
 }
 
-/** Keys whose entries are shared between records before the table starts afresh. */
-const MAX_SHARED_KEYS = 4096;
-/** Recent (type, class, size) variants shared per key. */
-const VARIANTS_PER_KEY = 8;
+/** Hashed key names remembered before the memory starts afresh. */
+const MAX_HASHED_KEYS = 4096;
 
 /** Sessions whose last decoded body is remembered before the memory starts afresh (~200 bytes each, records shared). */
 const MAX_REMEMBERED_SESSIONS = 16_384;
@@ -42,21 +40,6 @@ export const MAX_ITEMS_PER_RECORD = 200;
 
 const LIMITS: SessionBodyLimits = { ...DEFAULT_SESSION_BODY_LIMITS, maxItems: MAX_ITEMS_PER_RECORD };
 
-/** Shared strings: the same few class names repeat on every record of a run. */
-class StringPool {
-  private readonly pool = new Map<string, string>();
-  constructor(private readonly max: number) {}
-  get(value: string): string {
-    let out = this.pool.get(value);
-    if (out === undefined) {
-      out = value;
-      if (this.pool.size >= this.max) this.pool.clear();
-      this.pool.set(value, out);
-    }
-    return out;
-  }
-}
-
 /**
  * How keys are written on records. 'hashed': the first 8 characters of the base64url SHA-256
  * of a random per-run salt and the name. Stable for the whole run (Set and Get of one key get
@@ -65,10 +48,8 @@ class StringPool {
  */
 export class SessionItemsDecoding {
   private readonly salt = randomBytes(16);
-  private readonly classes = new StringPool(1024);
-  /** Per raw key name: the name records show and its shared entries. */
-  private readonly keySlots = new Map<string, KeySlot>();
-  private readonly nullSlot: KeySlot = { key: null, variants: [] };
+  /** Per raw key name, its hash ('hashed' only). */
+  private readonly hashes = new Map<string, string>();
 
   /**
    * Per session (its request target), the SHA-1 of the body decoded last and its record. The
@@ -101,115 +82,39 @@ export class SessionItemsDecoding {
   }
 
   keyOf(key: string | null): string | null {
-    return this.slotOf(key).key;
-  }
-
-  /** The key as records show it (pooled, or its hash) and its shared entries: one lookup per item. */
-  private slotOf(raw: string | null): KeySlot {
-    if (raw === null) return this.nullSlot;
-    let slot = this.keySlots.get(raw);
-    if (slot === undefined) {
-      if (this.keySlots.size >= MAX_SHARED_KEYS) this.keySlots.clear();
-      slot = { key: this.mode === 'names' ? raw : this.hash(raw), variants: [] };
-      this.keySlots.set(raw, slot);
+    if (key === null || this.mode === 'names') return key;
+    let hashed = this.hashes.get(key);
+    if (hashed === undefined) {
+      if (this.hashes.size >= MAX_HASHED_KEYS) this.hashes.clear();
+      hashed = this.hash(key);
+      this.hashes.set(key, hashed);
     }
-    return slot;
-  }
-
-  /** JSON text of pooled class names (the same few on every record). */
-  private readonly classTexts = new Map<string, string>();
-
-  private classJson(className: string): string {
-    let text = this.classTexts.get(className);
-    if (text === undefined) {
-      if (this.classTexts.size >= 1024) this.classTexts.clear();
-      text = JSON.stringify(className);
-      this.classTexts.set(className, text);
-    }
-    return text;
+    return hashed;
   }
 
   private readonly hash = (name: string): string => createHash('sha256').update(this.salt).update(name, 'utf8').digest('base64url').slice(0, 8);
 
   /**
-   * One shared entry per (key, type, class, size), never changed, with its JSON text: the same
-   * items recur in every session (an Int32 "UserId" is always 5 bytes), so an entry and its
-   * text are made once, not per body (the store keeps each table as text; see tableJson).
+   * The record of a decoded body. The reader's items already have the entries' fields, in
+   * their order, and are made afresh for each body, so they become the record's entries as
+   * they are (with 'hashed', their keys replaced): nothing is copied or turned into text here.
+   * The store keeps the table in binary (session-items-binary.ts). Tables are never changed
+   * once made: the same session read again, its Set then the next page's Get, shares one.
    */
-  private entryOf(item: SessionItemInfo): SharedEntry {
-    const slot = this.slotOf(item.key);
-    const key = slot.key;
-    const className = item.className === undefined ? undefined : this.classes.get(item.className);
-    // Per key, the few recent variants (sizes change; types and classes rarely): a short scan of
-    // pooled strings by identity, cheaper than building a composite map key per item.
-    const variants = slot.variants;
-    for (const v of variants) {
-      const e = v.entry;
-      if (e.size === item.size && e.typeId === item.typeId && e.className === className) return v;
-    }
-    const entry: SessionItemEntry = { key, typeId: item.typeId, type: item.type, size: item.size };
-    if (className !== undefined) entry.className = className;
-    // The stored form: [key, type id, size(, class)]; the type name follows from the id. A key's
-    // sizes vary (a cart grows), so this runs for most bodies: the JSON of the key and of the
-    // class are made once each.
-    slot.json ??= JSON.stringify(key);
-    const text = `[${slot.json},${entry.typeId},${entry.size}${className === undefined ? '' : `,${this.classJson(className)}`}]`;
-    const shared: SharedEntry = { entry, text, listed: `,${text}` };
-    if (variants.length >= VARIANTS_PER_KEY) variants.shift();
-    variants.push(shared);
-    return shared;
-  }
-
   toRecord(result: SessionBodyResult): SessionItemsRecord {
     if (!result.ok) return { ok: false, form: result.form, error: result.error, offset: result.offset };
     const t = result.table;
-    // A loop, not .map(callback): this runs per body on the relay's thread, and the TypeScript
-    // loader makes every closure creation cost a property definition.
-    // (The same session read again, its Set then the next page's Get, shares the whole record:
-    // see recall.) Tables and entries are never changed once made.
-    const items: SessionItemEntry[] = new Array(t.items.length);
-    let texts = '';
-    for (let i = 0; i < t.items.length; i++) {
-      const shared = this.entryOf(t.items[i]!);
-      items[i] = shared.entry;
-      texts += i === 0 ? shared.text : shared.listed;
-    }
-    return new RelayTable(result.form === 'compressed' ? 'compressed' : 'plain', this.mode, t, items, texts);
+    const items = t.items as SessionItemEntry[];
+    if (this.mode === 'hashed') for (let i = 0; i < items.length; i++) items[i]!.key = this.keyOf(items[i]!.key);
+    return new RelayTable(result.form === 'compressed' ? 'compressed' : 'plain', this.mode, t, items);
   }
 }
 
-interface KeySlot {
-  key: string | null;
-  /** JSON.stringify(key), made when first needed. */
-  json?: string;
-  variants: SharedEntry[];
-}
-
-interface SharedEntry {
-  entry: SessionItemEntry;
-  /** The entry's stored text (see storedSessionItems), made once. */
-  text: string;
-  /** The same after a comma, as it follows another entry: one concatenation per item, not two. */
-  listed: string;
-}
-
-// ---- the stored text of a table ---------------------------------------------------------
-// The store keeps each record's table as JSON text in its byte ring (compact-store.ts: no
-// objects per record). JSON.stringify of a table cost as much as decoding it, on the relay's
-// thread, for every Set, and its ~500 bytes were most of what a record then wrote to the ring.
-// A table made here is stored instead as a JSON array, built from its entries' texts (each made
-// once, with the shared entry): [form, keys, timeout, item count, value bytes, static objects,
-// decoded bytes, ...entries], a third of the size. sessionItemsFromStored gives back the very
-// object (same fields, same order); any other table (a failure, one read from a file) is
-// stored as its JSON object.
-
 /**
- * A table as the relay makes it: the record's fields, in this order, and its stored text in a
- * private field, which JSON, the exports and the views never see (a WeakMap from table to text
- * cost the relay more than the text itself).
+ * A table as the relay makes it: the record's fields, in the order JSON and the views have
+ * always had them. Its class tells the store it may be kept in binary (isRelayTable).
  */
 class RelayTable implements SessionItemsRecordOk {
-  // Declared in the order JSON and the views have always had them.
   readonly ok = true as const;
   readonly form: 'plain' | 'compressed';
   readonly keys: 'names' | 'hashed';
@@ -219,10 +124,8 @@ class RelayTable implements SessionItemsRecordOk {
   readonly valueBytes: number;
   readonly staticObjectCount: number;
   readonly decodedBytes: number;
-  readonly #stored: string;
 
-  /** `itemTexts`: the entries' stored texts, comma-separated. */
-  constructor(form: 'plain' | 'compressed', keys: 'names' | 'hashed', t: SessionItemsTable, items: SessionItemEntry[], itemTexts: string) {
+  constructor(form: 'plain' | 'compressed', keys: 'names' | 'hashed', t: SessionItemsTable, items: SessionItemEntry[]) {
     this.form = form;
     this.keys = keys;
     this.timeoutMinutes = t.timeoutMinutes;
@@ -231,53 +134,17 @@ class RelayTable implements SessionItemsRecordOk {
     this.valueBytes = t.valueBytes;
     this.staticObjectCount = t.staticObjectCount;
     this.decodedBytes = t.decodedBytes;
-    const stored =
-      `[${form === 'compressed' ? 1 : 0},${keys === 'hashed' ? 1 : 0},${t.timeoutMinutes},${t.itemCount},` +
-      `${t.valueBytes},${t.staticObjectCount},${t.decodedBytes}${itemTexts === '' ? '' : `,${itemTexts}`}]`;
-    // Made of one concatenation per item, the text is a deep tree of string pieces, and every
-    // record that carries it (a Set, then each Get that recalls it) is measured and written by
-    // the store: V8 flattens only the record's own outer string, so each walked the whole tree
-    // again (measured ~370 ns per record, about 1% of the relay's CPU). Flattened once, here:
-    // measuring its UTF-8 length makes V8 flatten it in place (a call the compiler cannot drop).
-    Buffer.byteLength(stored);
-    this.#stored = stored;
-  }
-
-  static storedTextOf(table: SessionItemsRecord): string | undefined {
-    return #stored in table ? table.#stored : undefined;
   }
 }
 
 type SessionItemsRecordOk = SessionItemsRecord & { ok: true };
 
-/** The JSON text the store keeps for a table (see above). */
-export function storedSessionItems(table: SessionItemsRecord): string {
-  return RelayTable.storedTextOf(table) ?? JSON.stringify(table);
-}
-
-type StoredEntry = [string | null, number, number] | [string | null, number, number, string];
-
-/** The table again from what JSON.parse made of its stored text. */
-export function sessionItemsFromStored(stored: unknown): SessionItemsRecord {
-  if (!Array.isArray(stored)) return stored as SessionItemsRecord;
-  const items: SessionItemEntry[] = [];
-  for (let i = 7; i < stored.length; i++) {
-    const [key, typeId, size, className] = stored[i] as StoredEntry;
-    const entry: SessionItemEntry = { key, typeId, type: SESSION_ITEM_TYPES[typeId]!, size };
-    if (className !== undefined) entry.className = className;
-    items.push(entry);
-  }
-  return {
-    ok: true,
-    form: stored[0] === 1 ? 'compressed' : 'plain',
-    keys: stored[1] === 1 ? 'hashed' : 'names',
-    timeoutMinutes: stored[2] as number,
-    itemCount: stored[3] as number,
-    items,
-    valueBytes: stored[4] as number,
-    staticObjectCount: stored[5] as number,
-    decodedBytes: stored[6] as number,
-  };
+/**
+ * Whether the relay made this table, so its numbers and names are within what the store's
+ * binary form holds (u32 counts and sizes, names under 64 KiB: the reader's limits see to it).
+ */
+export function isRelayTable(table: SessionItemsRecord | undefined): table is SessionItemsRecordOk {
+  return table instanceof RelayTable;
 }
 
 export function createSessionItemsDecoding(mode: SessionItemsMode): SessionItemsDecoding | null {
@@ -467,12 +334,4 @@ export function bodySinkFor(
   const capture = captureBodiesBytes > 0 || isSession ? new BodyCapture(captureBodiesBytes, isSession) : null;
   if (decoding && isSession) return new SessionItemsSink(decoding, bodyLength, capture, session);
   return capture;
-}
-
-/** Heap bytes a stored table adds to its record (key and class strings are pooled, so shared). */
-export function estimateSessionItemsBytes(table: SessionItemsRecord | undefined): number {
-  if (table === undefined) return 0;
-  // Tables and their entries are mostly shared between records (toRecord); this counts them
-  // as if they were not, so the store's byte ceiling errs on the safe side.
-  return table.ok ? 120 + 16 * table.items.length : 80 + table.error.length;
 }
