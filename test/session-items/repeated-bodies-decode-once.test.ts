@@ -1,9 +1,9 @@
 // The relay skips decoding a session body whose bytes it has just decoded (a Get's reply is what
 // the Set before it wrote), recognised by the SHA-1 it computes for every session body anyway;
-// and the store writes each table's text once, compactly. The risks: a body that differs by a
+// and the store keeps each table compactly. The risks: a body that differs by a
 // single byte (in a value, in the table, in a corrupt spot) being given a remembered table, a
 // body split differently being digested differently, and a record that reads back from the
-// store (which keeps the relay's tables as compact arrays) differently from the one built.
+// store (which keeps the relay's tables in binary, names by reference) differently from the one built.
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { bodySinkFor, createSessionItemsDecoding, pendingDecodesOf, type SessionItemsDecoding } from '../../server/capture/session-items-capture.ts';
