@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emulatedSessionBody } from '../server/client/emulated-session.ts';
-import { runLoad } from './load-generator.ts';
+import { percentile, runLoad } from './load-generator.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // Many short rounds rather than a few long ones: the machine's noise comes in bursts of
@@ -61,14 +61,13 @@ interface Tally {
   rates: number[];
 }
 
-/** The q-quantile (0.5: the median), interpolated between the two nearest values. */
-const quantile = (values: number[], q: number): number => {
+const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  return sorted[low]! + (sorted[Math.ceil(at)]! - sorted[low]!) * (at - low);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-const median = (values: number[]): number => quantile(values, 0.5);
+/** The p-quantile of the values, as the load generator takes latency percentiles. */
+const quantile = (values: number[], p: number): number => percentile(Float64Array.from(values).sort(), p);
 const percent = (ratio: number): string => `${((ratio - 1) * 100).toFixed(1)}%`;
 
 const load = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');

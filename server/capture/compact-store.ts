@@ -9,7 +9,7 @@
 // texts: what is really kept); the oldest records are evicted first and counted.
 import { REQUEST_KINDS } from '../protocol/index.ts';
 import { ByteRing } from './byte-ring.ts';
-import { binaryTablesOf, decodeRecord, extrasOf, summarize, type BinaryTables, type SummaryFields } from './record-codec.ts';
+import { decodeRecord, extrasOf, relayTableOf, summarize, type BinaryTables, type SummaryFields } from './record-codec.ts';
 import { NO_REF, readTable, TableWriter } from './session-items-binary.ts';
 import { OUTCOME_CODES, type ExchangeRecord, type ExchangeSummary, type OutcomeCode } from './wire-types.ts';
 
@@ -164,11 +164,10 @@ export class CompactStore implements Iterable<ExchangeRecord> {
     const clientBytes = clientInline === '' ? 0 : Buffer.byteLength(clientInline);
     const upstreamBytes = upstreamInline === '' ? 0 : Buffer.byteLength(upstreamInline);
     const extrasBytes = extras === '' ? 0 : Buffer.byteLength(extras);
-    const tables = binaryTablesOf(record);
-    const requestTable = tables?.request;
-    const replyTable = tables?.reply;
-    const tablesBytes =
-      tables === null ? 0 : 1 + (requestTable ? this.requestTable.measure(requestTable) : 0) + (replyTable ? this.replyTable.measure(replyTable) : 0);
+    const requestTable = relayTableOf(request);
+    const replyTable = relayTableOf(reply);
+    const hasTables = requestTable !== undefined || replyTable !== undefined;
+    const tablesBytes = !hasTables ? 0 : 1 + (requestTable ? this.requestTable.measure(requestTable) : 0) + (replyTable ? this.replyTable.measure(replyTable) : 0);
     const length = BLOB_HEADER + clientBytes + upstreamBytes + requestHead.length + replyHead.length + extrasBytes + tablesBytes;
     if (length > this.limits.maxBytes || clientBytes > 0xffff || upstreamBytes > 0xffff) {
       this.evictedTotal++; // larger than the whole store: kept only by the taps (log, metrics)
@@ -197,7 +196,7 @@ export class CompactStore implements Iterable<ExchangeRecord> {
     if (requestHead.length > 0) at += blob.write(requestHead, at, 'latin1');
     if (replyHead.length > 0) at += blob.write(replyHead, at, 'latin1');
     if (extrasBytes > 0) at += blob.write(extras, at, 'utf8');
-    if (tables !== null) {
+    if (hasTables) {
       blob[at++] = (requestTable ? REQUEST_TABLE : 0) | (replyTable ? REPLY_TABLE : 0);
       if (requestTable) at = this.requestTable.write(blob, at);
       if (replyTable) at = this.replyTable.write(blob, at);
@@ -225,7 +224,7 @@ export class CompactStore implements Iterable<ExchangeRecord> {
       (reply?.versionHeader.present ? VERSION_PRESENT : 0) |
       (record.firstByteMs === null ? NO_FIRST_BYTE : 0) |
       (record.latencyMs === null ? NO_LATENCY : 0) |
-      (tables !== null ? HAS_TABLES : 0);
+      (hasTables ? HAS_TABLES : 0);
     ix.clientRef[slot] = clientRef;
     ix.upstreamRef[slot] = upstreamRef;
 

@@ -160,13 +160,10 @@ export interface BinaryTables {
   reply?: BinaryTable;
 }
 
-/** The relay's item tables of a record, which the store keeps in binary rather than in its extras. */
-export function binaryTablesOf(record: ExchangeRecord): BinaryTables | null {
-  const qs = record.request?.sessionItems;
-  const ps = record.reply?.sessionItems;
-  const request = isRelayTable(qs) ? qs : undefined;
-  const reply = isRelayTable(ps) ? ps : undefined;
-  return request === undefined && reply === undefined ? null : { request, reply };
+/** A side's item table when the relay made it: the store keeps those in binary, not in the extras. */
+export function relayTableOf(side: RequestRecord | ReplyRecord | null): BinaryTable | undefined {
+  const table = side?.sessionItems;
+  return isRelayTable(table) ? table : undefined;
 }
 
 /** The record again, from its index fields, its stored heads (null: none), its extras and its binary tables. */
