@@ -26,8 +26,19 @@ export const NO_REF = 0xffff;
 const NULL_NAME = 0xffff;
 const INLINE_NAME = 0xfffe;
 
-/** A table the relay made (see isRelayTable): its numbers and names are in range by construction. */
-export type BinaryTable = SessionItemsRecord & { ok: true };
+/**
+ * A table the relay made (see isRelayTable): its numbers and names are in range by construction.
+ * It may keep its binary form once written: the relay's table of a Set is the same object as the
+ * one of each Get that reads that session back, so those records copy the bytes instead of
+ * looking every name up and writing every field again.
+ */
+export type BinaryTable = SessionItemsRecord & { ok: true } & Partial<KeepsEncoding>;
+
+/** Keeps a table's binary form, for the string table whose references it holds. */
+export interface KeepsEncoding {
+  encodingFor(strings: StringRefs): Buffer | undefined;
+  keepEncoding(strings: StringRefs, bytes: Buffer): void;
+}
 
 const HEADER_BYTES = 1 + 4 + 4 + 4 + 4 + 8 + 2;
 const ITEM_BYTES = 2 + 1 + 4 + 2;
@@ -40,10 +51,16 @@ const ITEM_BYTES = 2 + 1 + 4 + 2;
 export class TableWriter {
   private refs = new Uint16Array(64);
   private table: BinaryTable | null = null;
+  /** The measured table's binary form, when it had one kept from an earlier write. */
+  private encoded: Buffer | undefined;
 
   constructor(private readonly strings: StringRefs) {}
 
   measure(table: BinaryTable): number {
+    this.table = table;
+    // (The string table never drops a name, so references kept once stay valid.)
+    this.encoded = table.encodingFor?.(this.strings);
+    if (this.encoded !== undefined) return this.encoded.length;
     const items = table.items;
     if (this.refs.length < items.length * 2) this.refs = new Uint16Array(items.length * 2);
     let length = HEADER_BYTES + ITEM_BYTES * items.length;
@@ -56,7 +73,6 @@ export class TableWriter {
       if (key === INLINE_NAME) length += 2 + Buffer.byteLength(item.key!);
       if (cls === INLINE_NAME) length += 2 + Buffer.byteLength(item.className!);
     }
-    this.table = table;
     return length;
   }
 
@@ -64,6 +80,17 @@ export class TableWriter {
   write(buffer: Buffer, at: number): number {
     const table = this.table!;
     this.table = null;
+    const encoded = this.encoded;
+    if (encoded !== undefined) {
+      this.encoded = undefined;
+      return at + encoded.copy(buffer, at);
+    }
+    const end = this.writeFields(buffer, at, table);
+    table.keepEncoding?.(this.strings, Buffer.from(buffer.subarray(at, end)));
+    return end;
+  }
+
+  private writeFields(buffer: Buffer, at: number, table: BinaryTable): number {
     buffer[at] = (table.form === 'compressed' ? 1 : 0) | (table.keys === 'hashed' ? 2 : 0);
     buffer.writeUInt32LE(table.timeoutMinutes, at + 1);
     buffer.writeUInt32LE(table.itemCount, at + 5);

@@ -17,6 +17,7 @@ import {
 import type { SessionItemsTable } from '../protocol/session-items.ts';
 import { KeySectionMemo, WholeBodyReader, decodeWholeWith } from '../protocol/session-items-whole.ts';
 import { BodyCapture } from './record-builder.ts';
+import type { KeepsEncoding, StringRefs } from './session-items-binary.ts';
 import type { SessionItemEntry, SessionItemsRecord } from './wire-types.ts';
 
 export type SessionItemsMode = 'off' | 'names' | 'hashed';
@@ -124,7 +125,7 @@ export class SessionItemsDecoding {
  * A table as the relay makes it: the record's fields, in the order JSON and the views have
  * always had them. Its class tells the store it may be kept in binary (isRelayTable).
  */
-class RelayTable implements SessionItemsRecordOk {
+class RelayTable implements SessionItemsRecordOk, KeepsEncoding {
   readonly ok = true as const;
   readonly form: 'plain' | 'compressed';
   readonly keys: 'names' | 'hashed';
@@ -134,6 +135,9 @@ class RelayTable implements SessionItemsRecordOk {
   readonly valueBytes: number;
   readonly staticObjectCount: number;
   readonly decodedBytes: number;
+  // Private, so that no JSON (log, HAR, dashboard) and no comparison sees them.
+  #encoding: Buffer | undefined = undefined;
+  #encodedFor: StringRefs | undefined = undefined;
 
   constructor(form: 'plain' | 'compressed', keys: 'names' | 'hashed', t: SessionItemsTable, items: SessionItemEntry[]) {
     this.form = form;
@@ -144,6 +148,15 @@ class RelayTable implements SessionItemsRecordOk {
     this.valueBytes = t.valueBytes;
     this.staticObjectCount = t.staticObjectCount;
     this.decodedBytes = t.decodedBytes;
+  }
+
+  encodingFor(strings: StringRefs): Buffer | undefined {
+    return this.#encodedFor === strings ? this.#encoding : undefined;
+  }
+
+  keepEncoding(strings: StringRefs, bytes: Buffer): void {
+    this.#encoding = bytes;
+    this.#encodedFor = strings;
   }
 }
 

@@ -213,6 +213,36 @@ describe('the store keeps item tables compactly and gives them back exactly', ()
     }
   });
 
+  it("copies a table it wrote before for the records that share it (a Get after its Set), and never uses those bytes in another store", () => {
+    const decoding = createSessionItemsDecoding('names')!;
+    const table = throughSink(decoding, base).sessionItems!;
+    const first = new CompactStore({ maxCount: 10, maxBytes: 1024 * 1024 });
+    // A second store whose table of names already holds other names: its references differ.
+    const other = new CompactStore({ maxCount: 10, maxBytes: 1024 * 1024 });
+    const warm = makeRecord(1);
+    warm.request!.sessionItems = throughSink(decoding, serializeSession({ timeoutMinutes: 5, items: [['Zeta', { type: 'Int32', value: 1 }], ['Cart', { type: 'Null' }]] }), [], 'other').sessionItems;
+    other.add(warm);
+    // Each store takes it three times in a row (written, then copied), then the first once more.
+    for (const [store, id] of [[first, 2], [first, 3], [first, 4], [other, 2], [other, 3], [other, 4], [first, 5]] as const) {
+      {
+        const record = makeRecord(id);
+        // The Set carries it on its request, the Get that reads it back on its reply.
+        if (id % 2 === 0) record.request!.sessionItems = table;
+        else record.reply!.sessionItems = table;
+        store.add(record);
+      }
+    }
+    for (const store of [first, other]) {
+      for (let id = 2; id <= (store === first ? 5 : 4); id++) {
+        const back = store.get(id)!;
+        expect(JSON.stringify(id % 2 === 0 ? back.request!.sessionItems : back.reply!.sessionItems), `record ${id}`).toBe(JSON.stringify(table));
+      }
+    }
+    expect(JSON.stringify(other.get(1)!.request!.sessionItems)).toBe(JSON.stringify(warm.request!.sessionItems));
+    // What the table keeps for the store is no field of it: no JSON, log line or HAR entry shows it.
+    expect(Object.keys(table)).toEqual(['ok', 'form', 'keys', 'timeoutMinutes', 'itemCount', 'items', 'valueBytes', 'staticObjectCount', 'decodedBytes']);
+  });
+
   it('gives back names too long for its table of names, and every name once that table is full, exactly', () => {
     const decoding = createSessionItemsDecoding('names')!;
     const store = new CompactStore({ maxCount: 10, maxBytes: 1024 * 1024 });
