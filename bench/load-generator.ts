@@ -39,6 +39,8 @@ export async function runLoad(options: {
   onProgress?: (requests: number) => void;
   /** Set bodies, shared out between the connections and sent in turn (default one of 128 bytes of 'A'; bench/session-items.ts sends real serialized sessions). */
   setBodies?: readonly Buffer[];
+  /** Prefix of the session ids (default "bench"): loads run at once on one state server use different ones. */
+  sessionPrefix?: string;
 }): Promise<LoadResult> {
   const maxSamples = options.maxSamples ?? 200_000;
   const latencies = new Float64Array(maxSamples);
@@ -55,7 +57,7 @@ export async function runLoad(options: {
       socket.setNoDelay(true);
       // Each connection (one session) takes its own share of the Set bodies.
       const mine = options.setBodies?.filter((_, k) => k % options.connections === index);
-      const { puts, messages } = requestsFor(`bench${index}`.padEnd(24, '0'), mine?.length ? mine : undefined);
+      const { puts, messages } = requestsFor(`${options.sessionPrefix ?? 'bench'}${index}`.padEnd(24, '0'), mine?.length ? mine : undefined);
       let cycle = 0;
       let step = 0;
       let sentAt = 0;
