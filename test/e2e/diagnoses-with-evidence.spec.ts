@@ -66,6 +66,10 @@ for (const c of CASES) {
       const item = page.getByRole('listitem').filter({ has: page.getByText(title) }).first();
       const links = item.getByRole('button', { name: /exchange \d+/i }).or(item.getByRole('link', { name: /exchange \d+/i }));
       await expect(links.first()).toBeVisible();
+      // As a user about to click: the pointer over the list holds it still. Named first and
+      // clicked later without that, a live update in between could put another exchange first.
+      await item.hover();
+      await expect(page.getByText('(held while you look)')).toBeVisible();
       const name = (await links.first().getAttribute('aria-label')) ?? (await links.first().textContent()) ?? '';
       const id = /(\d+)/.exec(name)![1]!;
       await links.first().click();
