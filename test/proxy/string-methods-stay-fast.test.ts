@@ -5,23 +5,22 @@
 // it. Checked in the running program, development entry and built bundle, with V8's own
 // %HasFastProperties (a preloaded module prints it every 100 ms); the Redis store's process is
 // the control that shows the check sees the slow case.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CLI, startProgram, type CliProcess } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/transcripts.ts';
 
 const BUNDLE = path.join(repoRoot, 'dist', 'statescope.mjs');
 
 /** A module for --import that reports, every 100 ms, whether String.prototype has fast properties. */
-function reporter(): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'statescope-fast-')), 'report.mjs');
-  writeFileSync(file, "setInterval(() => process.stderr.write(`string-prototype-fast=${%HasFastProperties(String.prototype)}\\n`), 100).unref();\n");
-  return pathToFileURL(file).href;
-}
+const reporterDir = mkdtempSync(path.join(tmpdir(), 'statescope-fast-'));
+const REPORTER = path.join(reporterDir, 'report.mjs');
+writeFileSync(REPORTER, "setInterval(() => process.stderr.write(`string-prototype-fast=${%HasFastProperties(String.prototype)}\\n`), 100).unref();\n");
+afterAll(() => rmSync(reporterDir, { recursive: true, force: true }));
 
 let proc: CliProcess | null = null;
 afterEach(async () => {
@@ -30,7 +29,7 @@ afterEach(async () => {
 });
 
 function start(entry: string, args: string[]): CliProcess {
-  return startProgram(process.execPath, ['--allow-natives-syntax', '--import', reporter(), entry, ...args]);
+  return startProgram(process.execPath, ['--allow-natives-syntax', '--import', pathToFileURL(REPORTER).href, entry, ...args]);
 }
 
 /** The report printed after everything so far (waits for the next one). */
